@@ -1,0 +1,7 @@
+"""Full-text search for Chinese news archives.
+
+Data flows one way: article file -> ParsedFile/Article -> Paragraph -> analyzer tokens -> Whoosh index ->
+query -> Hit -> highlighted passage -> JSON/HTML. Each stage is a module of its own; nothing here imports Flask.
+"""
+
+__version__ = "0.1.0"

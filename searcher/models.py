@@ -1,0 +1,108 @@
+"""Typed values that flow through the pipeline; the JSON API and the HTML pages render the same ones."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One body paragraph, numbered from 1 within its article (numbers are part of citations and links)."""
+
+    number: int
+    text: str
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A block that is not body text (caption, ad, weather...), kept so `inspect` can say what went and why."""
+
+    text: str
+    reason: str
+
+
+@dataclass
+class Article:
+    """A parsed article: attribution plus whole, repaired body paragraphs."""
+
+    id: str
+    title: str
+    byline: str = ""
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    source: str = ""
+    date: str = ""
+    url: str = ""
+    file: str = ""
+    page: str = ""
+    continued: str = ""
+    dropped: list[Dropped] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ParsedFile:
+    """Everything one corpus file yielded, including page-level blocks that belong to no article."""
+
+    path: str
+    articles: list[Article] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+    encoding: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A corpus file that could not be used, with the reason a user can act on."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """The attribution carried by every hit: enough to cite the source without another lookup."""
+
+    id: str
+    title: str
+    byline: str
+    source: str
+    date: str
+    file: str
+    url: str
+    source_url: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    rank: int
+    score: float
+    text: str
+    highlight: str
+    paragraph: int
+    heading: str
+    article: ArticleRef
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    size: int
+    took_ms: float
+    hits: list[Hit]
+    partial: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
