@@ -1,0 +1,205 @@
+"""The OpenAPI 3.1 description of /api/, written by hand next to the views it describes.
+
+OpenAPI 3.1 schemas are plain JSON Schema (2020-12), so the tests can check real responses against them.
+The schemas mirror `searcher.models`; a field added there must be added here (the API tests will notice).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from searcher import __version__
+from searcher.engine import MAX_PAGE_SIZE, MAX_QUERY_CHARS
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties: dict[str, Any], description: str = "") -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "required": list(properties),
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if description:
+        schema["description"] = description
+    return schema
+
+
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+
+SCHEMAS: dict[str, Any] = {
+    "ArticleRef": _object(
+        {
+            "id": STRING,
+            "title": STRING,
+            "byline": STRING,
+            "source": STRING,
+            "date": {"type": "string", "description": "ISO date (YYYY-MM-DD), or empty when unknown"},
+            "file": {"type": "string", "description": "corpus file the article came from"},
+            "url": {"type": "string", "description": "article page at the paragraph: /articles/<id>#p-<n>"},
+            "source_url": {"type": "string", "description": "original web address, or empty"},
+        },
+        "Attribution carried by every hit, enough to cite it.",
+    ),
+    "Hit": _object(
+        {
+            "id": STRING,
+            "rank": {"type": "integer", "minimum": 1},
+            "score": {"type": "number"},
+            "text": {"type": "string", "description": "the paragraph as plain text"},
+            "highlight": {
+                "type": "string",
+                "description": "HTML-escaped passage with the matched words in <mark>…</mark>",
+            },
+            "paragraph": {"type": "integer", "minimum": 1, "description": "paragraph number (第N段)"},
+            "heading": {"type": "string", "description": "subheading the paragraph stands under, or empty"},
+            "article": _ref("ArticleRef"),
+        },
+        "One ranked paragraph.",
+    ),
+    "SearchResult": _object(
+        {
+            "query": STRING,
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "size": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+            "took_ms": {"type": "number", "minimum": 0},
+            "partial": {
+                "type": "boolean",
+                "description": "true when no paragraph holds every word and these are partial matches",
+            },
+            "hits": {"type": "array", "items": _ref("Hit")},
+        }
+    ),
+    "Paragraph": _object({"number": {"type": "integer", "minimum": 1}, "text": STRING, "heading": STRING}),
+    "Dropped": _object(
+        {"text": STRING, "reason": STRING}, "A block that is not body text (caption, ad...), and why."
+    ),
+    "Article": _object(
+        {
+            "id": STRING,
+            "title": STRING,
+            "byline": STRING,
+            "paragraphs": {"type": "array", "items": _ref("Paragraph")},
+            "source": STRING,
+            "date": STRING,
+            "url": STRING,
+            "file": STRING,
+            "page": STRING,
+            "continued": STRING,
+            "dropped": {"type": "array", "items": _ref("Dropped")},
+        },
+        "A whole article with every body paragraph in order.",
+    ),
+    "Health": _object(
+        {
+            "generation": {"type": "string", "description": "the index generation being served"},
+            "articles": {"type": "integer", "minimum": 0},
+            "paragraphs": {"type": "integer", "minimum": 0},
+        }
+    ),
+    "Error": _object(
+        {
+            "error": _object(
+                {
+                    "code": {
+                        "type": "string",
+                        "description": "stable machine-readable code, e.g. bad_request, not_found, "
+                        "method_not_allowed, index_missing, internal_error",
+                    },
+                    "message": {"type": "string", "description": "human-readable, English and/or Chinese"},
+                }
+            )
+        }
+    ),
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _ok(description: str, schema: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _query(name: str, schema: dict[str, Any], description: str, required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
+
+
+_NO_INDEX = _error("no index has been built yet (build one with `searcher build`)")
+
+SEARCH_PARAMETERS = [
+    _query(
+        "q",
+        {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
+        "query words; quotes make a phrase",
+        required=True,
+    ),
+    _query("page", {"type": "integer", "minimum": 1, "default": 1}, "page number, from 1"),
+    _query(
+        "size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 10}, "hits per page"
+    ),
+    _query("source", {"type": "string"}, "only articles from this source"),
+    _query("date_from", {"type": "string", "format": "date"}, "only articles dated on or after (YYYY-MM-DD)"),
+    _query("date_to", {"type": "string", "format": "date"}, "only articles dated on or before (YYYY-MM-DD)"),
+]
+
+
+def openapi_document() -> dict[str, Any]:
+    """The document served at /api/openapi.json."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "searcher",
+            "version": __version__,
+            "description": "Full-text search over a Chinese news archive; every hit is a paragraph.",
+        },
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "operationId": "search",
+                    "summary": "Ranked paragraphs for a query",
+                    "parameters": SEARCH_PARAMETERS,
+                    "responses": {
+                        "200": _ok("one page of ranked paragraphs", "SearchResult"),
+                        "400": _error("missing query or a bad parameter"),
+                        "503": _NO_INDEX,
+                    },
+                }
+            },
+            "/api/articles/{id}": {
+                "get": {
+                    "operationId": "article",
+                    "summary": "A whole article",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {
+                        "200": _ok("the article", "Article"),
+                        "404": _error("no such article"),
+                        "503": _NO_INDEX,
+                    },
+                }
+            },
+            "/api/health": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Which index generation is served and how big it is",
+                    "responses": {"200": _ok("the index is ready", "Health"), "503": _NO_INDEX},
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}},
+                }
+            },
+        },
+        "components": {"schemas": SCHEMAS},
+    }

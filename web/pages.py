@@ -1,0 +1,74 @@
+"""The HTML pages: search form, results, article. Server-rendered, so they work without JavaScript."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, render_template, request, url_for
+
+from searcher.errors import BadQuery
+from searcher.models import ArticleRef
+
+from .params import SearchParams, parse_search_args
+from .presenters import Pager, citation, sections
+from .state import get_engine
+
+bp = Blueprint("pages", __name__)
+
+
+def _filters() -> dict[str, Any]:
+    """What the filter controls offer: every source, and the date bounds if any article is dated."""
+    engine = get_engine()
+    return {"sources": engine.sources(), "date_range": engine.date_range()}
+
+
+@bp.get("/")
+def home() -> Any:
+    return render_template("search.html", params=SearchParams(q=""), filters=_filters(), result=None)
+
+
+@bp.get("/search")
+def search() -> Any:
+    try:
+        params = parse_search_args(request.args)
+        if not params.q:
+            return home()
+        result = get_engine().search(params.q, **params.engine_kwargs())
+    except BadQuery as exc:
+        # A bad parameter is the reader's to fix: say so next to the form, with the form still filled in.
+        params = SearchParams(q=request.args.get("q", "").strip())
+        page = render_template("search.html", params=params, filters=_filters(), result=None, error=str(exc))
+        return page, 400
+    return render_template(
+        "search.html",
+        params=params,
+        filters=_filters(),
+        result=result,
+        pager=Pager(result.page, result.size, result.total),
+        citations=[_citation(hit.article, hit.paragraph) for hit in result.hits],
+    )
+
+
+@bp.get("/articles/<path:article_id>")
+def article(article_id: str) -> Any:
+    found = get_engine().article(article_id)
+    current = request.args.get("p", "")
+    return render_template(
+        "article.html",
+        article=found,
+        sections=sections(found.paragraphs),
+        current=int(current) if current.isascii() and current.isdigit() and len(current) < 10 else None,
+        q=request.args.get("q", "").strip(),
+    )
+
+
+@bp.app_template_filter("is_web_url")
+def is_web_url(value: str) -> bool:
+    """Only http(s) addresses from the corpus become links; a `javascript:` URL stays inert text."""
+    return urlsplit(value.strip()).scheme.lower() in {"http", "https"}
+
+
+def _citation(ref: ArticleRef, paragraph: int) -> str:
+    link = url_for("pages.article", article_id=ref.id, _external=True, _anchor=f"p-{paragraph}")
+    return citation(ref, paragraph, link)

@@ -1,0 +1,73 @@
+"""Turn query-string text into `Engine.search` arguments.
+
+Only the conversion from strings lives here (non-integers, blanks); the ranges themselves (page >= 1, size
+1..100, query length, date format) are checked by the engine, so the HTML page, the API and the CLI agree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from searcher.errors import BadQuery
+
+DEFAULT_SIZE = 10
+# ASCII digits only (int() would also take "1_0" and full-width digits); nine digits keep it a sane number.
+_INTEGER = re.compile(r"-?[0-9]{1,9}", re.ASCII)
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str
+    page: int = 1
+    size: int = DEFAULT_SIZE
+    source: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def engine_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for `Engine.search` (everything but the query)."""
+        kwargs = asdict(self)
+        del kwargs["q"]
+        return kwargs
+
+    def link_args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments for a link to a variant of this search, leaving out defaults and blanks."""
+        args = {**asdict(self), **changes}
+        if args.get("page") == 1:
+            args.pop("page")
+        if args.get("size") == DEFAULT_SIZE:
+            args.pop("size")
+        return {key: value for key, value in args.items() if value not in (None, "")}
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.source or self.date_from or self.date_to)
+
+
+def parse_search_args(args: MultiDict[str, str]) -> SearchParams:
+    """Read q/page/size/source/date_from/date_to; raises BadQuery for numbers that are not integers."""
+    return SearchParams(
+        q=args.get("q", "").strip(),
+        page=_int(args, "page", 1),
+        size=_int(args, "size", DEFAULT_SIZE),
+        source=_text(args, "source"),
+        date_from=_text(args, "date_from"),
+        date_to=_text(args, "date_to"),
+    )
+
+
+def _int(args: MultiDict[str, str], name: str, default: int) -> int:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return default
+    if not _INTEGER.fullmatch(raw):
+        raise BadQuery(f"{name} must be an integer, got {raw[:20]!r}（{name} 必须是整数）")
+    return int(raw)
+
+
+def _text(args: MultiDict[str, str], name: str) -> str | None:
+    return args.get(name, "").strip() or None

@@ -1,0 +1,79 @@
+"""Small, Flask-free helpers that shape library values for the templates (pagination, citations, sections).
+
+Kept apart from the views so the views stay thin and these can be unit-tested without a request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from searcher.models import ArticleRef, Paragraph
+
+
+@dataclass(frozen=True)
+class Pager:
+    page: int
+    size: int
+    total: int
+
+    @property
+    def last(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.last
+
+    @property
+    def first_rank(self) -> int:
+        """Rank of the first hit on this page, for `<ol start>`."""
+        return (self.page - 1) * self.size + 1
+
+    def window(self, radius: int = 2) -> list[int | None]:
+        """Page numbers to link: first, last and `radius` either side of the current one; None is a gap."""
+        wanted = {1, self.last, *range(self.page - radius, self.page + radius + 1)}
+        pages = sorted(p for p in wanted if 1 <= p <= self.last)
+        out: list[int | None] = []
+        previous = 0
+        for number in pages:
+            if previous and number - previous > 1:
+                out.append(None)
+            out.append(number)
+            previous = number
+        return out
+
+
+def citation(ref: ArticleRef, paragraph: int, link: str) -> str:
+    """A one-line citation in the usual Chinese order: 《title》, byline, source, date, paragraph, link.
+
+    Plain text on purpose: it is shown in a <pre>-like block for copying, and Jinja escapes it there.
+    """
+    parts = [f"《{ref.title}》" if ref.title else "", ref.byline, ref.source, ref.date, f"第{paragraph}段"]
+    text = "，".join(part for part in parts if part) + "。"
+    text += f"链接：{link}"
+    if ref.source_url:
+        text += f"　原文：{ref.source_url}"
+    return text
+
+
+@dataclass(frozen=True)
+class Section:
+    """Consecutive paragraphs under one subheading (the heading is empty before the first one)."""
+
+    heading: str
+    paragraphs: list[Paragraph]
+
+
+def sections(paragraphs: Iterable[Paragraph]) -> list[Section]:
+    """Group paragraphs so that each subheading is rendered once, above the paragraphs it governs."""
+    out: list[Section] = []
+    for paragraph in paragraphs:
+        if not out or out[-1].heading != paragraph.heading:
+            out.append(Section(paragraph.heading, []))
+        out[-1].paragraphs.append(paragraph)
+    return out
