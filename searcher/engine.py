@@ -1,23 +1,69 @@
 """The one library API the CLI and the web app share: search, fetch an article, report health.
 
 An `Engine` is cheap to create and safe to share between threads: it opens the index lazily, picks up a new
-index generation when `searcher build` switches to one, and uses a fresh Whoosh searcher for every call.
+index generation when `searcher build` switches to one (and new segments after `searcher add`), and uses a
+fresh Whoosh searcher for every call.
 """
 
 from __future__ import annotations
 
+import re
+import threading
+import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from .models import Article, SearchResult
+from whoosh import index as whoosh_index
+from whoosh import query as Q
+from whoosh import scoring
+from whoosh.index import Index
+
+from . import store
+from .errors import BadQuery, NotFound
+from .highlight import highlight
+from .models import Article, ArticleRef, Hit, Paragraph, SearchResult
+from .query_syntax import ParsedQuery, parse_query
+from .querying import Builder, QueryPlan
 
 MAX_QUERY_CHARS = 500
 MAX_PAGE_SIZE = 100
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def article_url(article_id: str, paragraph: int | None = None) -> str:
+    """Where the web app shows an article (at a paragraph's anchor); the same link in JSON and HTML."""
+    url = "/articles/" + quote(article_id, safe=":")
+    return f"{url}#p-{paragraph}" if paragraph else url
+
+
+def validate(query: str, page: int, size: int, date_from: str | None, date_to: str | None) -> None:
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadQuery(f"query is longer than {MAX_QUERY_CHARS} characters")
+    if page < 1:
+        raise BadQuery("page must be 1 or more")
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise BadQuery(f"size must be between 1 and {MAX_PAGE_SIZE}")
+    for name, value in (("date_from", date_from), ("date_to", date_to)):
+        if value and not _ISO_DATE.match(value):
+            raise BadQuery(f"{name} must be a date like 2024-11-30")
 
 
 class Engine:
     def __init__(self, index_dir: str | Path) -> None:
         self.index_dir = Path(index_dir)
+        self._lock = threading.Lock()
+        self._opened: tuple[str, Index, Builder] | None = None
+
+    def _index(self) -> tuple[str, Index, Builder]:
+        """The live generation's index, reopened when `CURRENT` names another one."""
+        generation = store.require_generation(self.index_dir)
+        with self._lock:
+            if self._opened is None or self._opened[0] != generation.name:
+                ix = whoosh_index.open_dir(str(generation))
+                synonyms = getattr(ix.schema["text"].analyzer, "synonyms", {})
+                self._opened = (generation.name, ix, Builder(synonyms))
+            return self._opened
 
     def search(
         self,
@@ -32,20 +78,85 @@ class Engine:
     ) -> SearchResult:
         """Rank paragraphs for `query`; raises BadQuery for page < 1, size outside 1..100, a query over 500
         characters or a malformed date, IndexMissing when no index was built. The query text never raises."""
-        raise NotImplementedError
+        started = time.perf_counter()
+        validate(query, page, size, date_from, date_to)
+        _, ix, builder = self._index()
+        parsed = parse_query(query)
+        if source:
+            parsed.source.append(source)
+        parsed.date_from = date_from or parsed.date_from
+        parsed.date_to = date_to or parsed.date_to
+        plan = builder.plan(parsed)
+        with ix.searcher(weighting=scoring.BM25F()) as searcher:
+            hits, total, partial = self._run(searcher, parsed, plan, builder, page, size, per_article)
+        took = round((time.perf_counter() - started) * 1000, 2)
+        return SearchResult(query, total, page, size, took, hits, partial)
+
+    def _run(self, searcher: Any, parsed: ParsedQuery, plan: QueryPlan, builder: Builder, page: int,
+             size: int, per_article: int | None) -> tuple[list[Hit], int, bool]:
+        if plan.strict is None and plan.question is None:
+            return [], 0, False
+        words = [n for n in plan.needles]
+        use_question = builder.is_question(parsed, words) or plan.strict is None
+        kwargs: dict[str, Any] = {"filter": plan.filter}
+        if per_article:
+            kwargs.update(collapse="article_id", collapse_limit=per_article)
+        first = plan.question if use_question else plan.strict
+        results = searcher.search_page(first, page, pagelen=size, **kwargs)
+        partial = False
+        if len(results) == 0 and not use_question and plan.question is not None and not parsed.operators:
+            results = searcher.search_page(plan.question, page, pagelen=size, **kwargs)
+            partial = len(results) > 0
+        hits = [self._hit(r, plan, results.offset + i + 1) for i, r in enumerate(results)]
+        return hits, len(results), partial
+
+    @staticmethod
+    def _hit(result: Any, plan: QueryPlan, rank: int) -> Hit:
+        doc = result.fields()
+        article_id, number = doc["article_id"], doc["paragraph"]
+        ref = ArticleRef(
+            id=article_id, title=doc.get("title", ""), byline=doc.get("byline", ""),
+            source=doc.get("source", ""), date=doc.get("date", ""), file=doc.get("file", ""),
+            url=article_url(article_id, number), source_url=doc.get("source_url", ""),
+        )
+        text = doc.get("text", "")
+        return Hit(id=doc["id"], rank=rank, score=round(result.score, 4), text=text,
+                   highlight=highlight(text, plan.needles), paragraph=number,
+                   heading=doc.get("heading", ""), article=ref)
 
     def article(self, article_id: str) -> Article:
         """The whole article with every paragraph, in order; raises NotFound."""
-        raise NotImplementedError
+        _, ix, _ = self._index()
+        with ix.searcher() as searcher:
+            docs = [hit.fields() for hit in searcher.search(Q.Term("article_id", article_id), limit=None,
+                                                              sortedby="paragraph")]
+        if not docs:
+            raise NotFound(f"no article with id {article_id!r}")
+        first = docs[0]
+        return Article(
+            id=article_id, title=first.get("title", ""), byline=first.get("byline", ""),
+            paragraphs=[Paragraph(d["paragraph"], d.get("text", ""), d.get("heading", "")) for d in docs],
+            source=first.get("source", ""), date=first.get("date", ""), url=first.get("source_url", ""),
+            file=first.get("file", ""), page=first.get("page", ""), continued=first.get("continued", ""),
+        )
 
     def health(self) -> dict[str, Any]:
         """{"generation": str, "articles": int, "paragraphs": int}."""
-        raise NotImplementedError
+        generation, ix, _ = self._index()
+        with ix.searcher() as searcher:
+            articles = sum(1 for _ in searcher.reader().lexicon("article_id"))
+            return {"generation": generation, "articles": articles, "paragraphs": searcher.doc_count()}
+
+    def _lexicon(self, fieldname: str) -> list[str]:
+        _, ix, _ = self._index()
+        with ix.searcher() as searcher:
+            return [t.decode("utf-8") for t in searcher.reader().lexicon(fieldname) if t]
 
     def sources(self) -> list[str]:
         """Every distinct source name, for the filter menu."""
-        raise NotImplementedError
+        return self._lexicon("source")
 
     def date_range(self) -> tuple[str, str] | None:
         """The earliest and latest article date (ISO), or None when no article is dated."""
-        raise NotImplementedError
+        dates = self._lexicon("date")
+        return (dates[0], dates[-1]) if dates else None

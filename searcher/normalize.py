@@ -1,0 +1,69 @@
+"""Text normalisation that keeps a map back to the original characters.
+
+Matching happens on normalised text (NFKC width folding, lower-case Latin, traditional -> simplified Chinese),
+but highlights and token offsets must point into the text the reader sees. `normalize` therefore returns the
+normalised string together with, for every normalised character, the index of the original character it came from.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+
+_T2S = opencc.OpenCC("t2s")
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Normalised text plus `origin[i]`: the original index of normalised character i (len(text) + 1 entries)."""
+
+    text: str
+    origin: list[int]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a normalised [start, end) span to the original text's [start, end)."""
+        if end <= start:
+            return self.origin[start], self.origin[start]
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+@lru_cache(maxsize=65536)
+def _fold_char(char: str) -> str:
+    """NFKC and lower-case one character; the result may be empty or longer than one character."""
+    return unicodedata.normalize("NFKC", char).lower()
+
+
+def _fold(text: str) -> tuple[str, list[int]]:
+    pieces: list[str] = []
+    origin: list[int] = []
+    for i, char in enumerate(text):
+        folded = char if char.isascii() and not char.isupper() else _fold_char(char)
+        pieces.append(folded)
+        origin.extend([i] * len(folded))
+    return "".join(pieces), origin
+
+
+def _to_simplified(text: str) -> str:
+    """Traditional -> simplified; falls back to per-character conversion when a phrase rule changes length."""
+    converted = _T2S.convert(text)
+    if len(converted) == len(text):
+        return converted
+    out = []
+    for char in text:
+        one = _T2S.convert(char)
+        out.append(one if len(one) == 1 else char)
+    return "".join(out)
+
+
+def normalize(text: str) -> Normalized:
+    folded, origin = _fold(text)
+    origin.append(len(text))
+    return Normalized(_to_simplified(folded), origin)
+
+
+def normalize_text(text: str) -> str:
+    """Only the normalised string, for query words and needles."""
+    return normalize(text).text

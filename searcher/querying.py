@@ -1,0 +1,182 @@
+"""Turning a parsed query into Whoosh queries: strict keyword search, and a ranked question search.
+
+Every word matches either as a jieba word (precise, ranks higher) or as an exact substring through the character
+n-gram fields (so 曦, 国梁 in 刘国梁 and 市长 in 南京市长江大桥 are found). Long natural-language queries are
+not a strict AND: they rank by how many and which words and bigrams match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from whoosh import query as Q
+
+from .analysis import grams, segment, sub_words
+from .query_syntax import ParsedQuery, Unit
+
+# Relative weights, tuned on the CMRC 2018 judgments (bench/relevance.py).
+TITLE_BOOST = 0.6
+HEADING_BOOST = 0.4
+GRAM_BOOST = 0.35
+PROXIMITY_BOOST = 1.5
+QUESTION_GRAM_BOOST = 0.6
+QUESTION_MIN_WORDS = 4
+COORDINATION = None
+
+STOPWORDS = frozenset(
+    "的 了 是 在 和 与 及 或 由 被 把 对 为 于 从 向 以 之 其 这 那 这个 那个 哪 哪个 哪些 哪里 哪儿 什么 谁 多少 几 "
+    "怎么 怎样 如何 为什么 为何 吗 呢 啊 吧 也 都 就 而 并 等 有 个 一个 些 该 此 时 中 上 下 会 要 能 可以 "
+    "曾 曾经 已 已经 还 又 被称为 称为 叫 叫做 哪一 哪一个 哪年 何 何时 什么时候 第几 位于 属于".split()
+)
+
+
+@dataclass
+class QueryPlan:
+    """What to run and what to highlight."""
+
+    strict: Q.Query | None
+    question: Q.Query | None
+    needles: list[str] = field(default_factory=list)
+    filter: Q.Query | None = None
+
+
+def words_of(text: str) -> list[str]:
+    """Query words of a loose unit: jieba accurate mode; stopwords dropped unless nothing else is left."""
+    words = [w for w, _, _ in segment(text)]
+    content = [w for w in words if w not in STOPWORDS]
+    return content or words
+
+
+def substring(fieldname: str, text: str) -> Q.Query:
+    """Exact substring match through a character n-gram field (punctuation splits it into parts)."""
+    parts: list[Q.Query] = []
+    for run in _alnum_runs(text):
+        if len(run) == 1:
+            parts.append(Q.Term(fieldname, run))
+        elif len(run) == 2:
+            parts.append(Q.Term(fieldname, run))
+        else:
+            parts.append(Q.Phrase(fieldname, grams(run)))
+    return parts[0] if len(parts) == 1 else Q.And(parts)
+
+
+def _alnum_runs(text: str) -> list[str]:
+    runs, current = [], []
+    for char in text:
+        if char.isalnum():
+            current.append(char)
+        elif current:
+            runs.append("".join(current))
+            current = []
+    if current:
+        runs.append("".join(current))
+    return runs
+
+
+class Builder:
+    """Builds queries for one index: knows its synonym map (from the schema's analyzer)."""
+
+    def __init__(self, synonyms: dict[str, str] | None = None) -> None:
+        self.synonyms = synonyms or {}
+        self.groups: dict[str, list[str]] = {}
+        for term, canonical in self.synonyms.items():
+            self.groups.setdefault(canonical, []).append(term)
+
+    def variants(self, word: str) -> list[str]:
+        canonical = self.synonyms.get(word)
+        return self.groups[canonical] if canonical else [word]
+
+    def word_anywhere(self, word: str) -> Q.Query:
+        """A word in the paragraph, its heading or its article title; as a word or as a substring."""
+        term = self.synonyms.get(word, word)
+        alts: list[Q.Query] = [
+            Q.Term("text", term),
+            Q.Term("title", term, boost=TITLE_BOOST),
+            Q.Term("heading", term, boost=HEADING_BOOST),
+        ]
+        for variant in self.variants(word):
+            alts += [
+                Q.Or([substring("grams", variant)], boost=GRAM_BOOST),
+                Q.Or([substring("title_grams", variant)], boost=GRAM_BOOST * TITLE_BOOST),
+                Q.Or([substring("heading_grams", variant)], boost=GRAM_BOOST * HEADING_BOOST),
+            ]
+        return Q.Or(alts)
+
+    def word_in_body(self, word: str) -> Q.Query:
+        term = self.synonyms.get(word, word)
+        return Q.Or([Q.Term("text", term)] + [substring("grams", v) for v in self.variants(word)])
+
+    def phrase_anywhere(self, text: str) -> Q.Query:
+        return Q.Or([
+            substring("grams", text),
+            Q.Or([substring("title_grams", text)], boost=TITLE_BOOST),
+            Q.Or([substring("heading_grams", text)], boost=HEADING_BOOST),
+        ])
+
+    def unit(self, unit: Unit) -> tuple[Q.Query, Q.Query, list[str]]:
+        """(must-match query, body-match query, words) for one unit."""
+        if unit.phrase:
+            return self.phrase_anywhere(unit.text), substring("grams", unit.text), [unit.text]
+        words = words_of(unit.text)
+        must = Q.And([self.word_anywhere(w) for w in words])
+        body = Q.Or([self.word_in_body(w) for w in words])
+        if len(words) > 1:
+            must = Q.AndMaybe(must, Q.Phrase("text", words, slop=1, boost=PROXIMITY_BOOST))
+        return must, body, words
+
+    def exclusion(self, unit: Unit) -> Q.Query:
+        if unit.phrase:
+            return Q.Or([substring("grams", unit.text), substring("title_grams", unit.text)])
+        return Q.And([Q.Or([self.word_in_body(w), substring("title_grams", w)]) for w in words_of(unit.text)])
+
+    def needles(self, words: list[str]) -> list[str]:
+        out: list[str] = []
+        for word in words:
+            out += self.variants(word)
+        return out
+
+    def plan(self, parsed: ParsedQuery) -> QueryPlan:
+        musts, bodies, words = [], [], []
+        for group in parsed.groups:
+            built = [self.unit(u) for u in group]
+            musts.append(Q.Or([b[0] for b in built]))
+            bodies += [b[1] for b in built]
+            words += [w for b in built for w in b[2]]
+        for unit in parsed.title:
+            musts.append(substring("title_grams", unit.text) if unit.phrase else
+                         Q.And([Q.Or([Q.Term("title", w), substring("title_grams", w)]) for w in words_of(unit.text)]))
+        strict: Q.Query | None = None
+        if musts:
+            strict = Q.And(musts + ([Q.Or(bodies)] if bodies else []))
+        question = self.question(parsed, words)
+        exclude = [self.exclusion(u) for u in parsed.exclude]
+        if exclude:
+            strict = Q.AndNot(strict, Q.Or(exclude)) if strict is not None else None
+            question = Q.AndNot(question, Q.Or(exclude)) if question is not None else None
+        return QueryPlan(strict, question, self.needles(words), self.filter(parsed))
+
+    def question(self, parsed: ParsedQuery, words: list[str]) -> Q.Query | None:
+        """The ranked OR query: used for long questions, and as the fallback when the strict query finds nothing."""
+        text = " ".join(u.text for g in parsed.groups for u in g)
+        if not words:
+            return None
+        subqueries: list[Q.Query] = []
+        for word in dict.fromkeys(words):
+            subqueries.append(self.word_anywhere(word))
+            subqueries += [Q.Term("text", sub, boost=0.5) for sub, _ in sub_words(word)]
+        clauses = len(subqueries)
+        bigrams = {g for run in _alnum_runs(text) for g in grams(run)}
+        subqueries += [Q.Term("grams", g, boost=QUESTION_GRAM_BOOST) for g in sorted(bigrams)]
+        subqueries += [Q.Term("title_grams", g, boost=QUESTION_GRAM_BOOST * TITLE_BOOST) for g in sorted(bigrams)]
+        return Q.Or(subqueries[:clauses], scale=COORDINATION) if False else Q.Or(subqueries, scale=COORDINATION)
+
+    def filter(self, parsed: ParsedQuery) -> Q.Query | None:
+        filters: list[Q.Query] = []
+        if parsed.source:
+            filters.append(Q.Or([Q.Term("source", s) for s in parsed.source]))
+        if parsed.date_from or parsed.date_to:
+            filters.append(Q.TermRange("date", parsed.date_from, parsed.date_to))
+        return Q.And(filters) if filters else None
+
+    def is_question(self, parsed: ParsedQuery, words: list[str]) -> bool:
+        return not parsed.operators and len(set(words)) >= QUESTION_MIN_WORDS

@@ -1,0 +1,33 @@
+"""The Whoosh schema: one document per body paragraph, carrying its article's attribution."""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+
+from .analysis import GramTokenizer, JiebaTokenizer
+from .resources import Resources
+
+
+def build_schema(resources: Resources) -> Schema:
+    """Words and n-grams of the paragraph, title and heading; exact-match fields for filters and updates."""
+    words = JiebaTokenizer(resources.words, resources.synonyms)
+    chars = GramTokenizer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        article_id=ID(stored=True, sortable=True),
+        paragraph=NUMERIC(stored=True, sortable=True),
+        text=TEXT(analyzer=words, stored=True, phrase=True),
+        grams=TEXT(analyzer=chars, phrase=True),
+        title=TEXT(analyzer=words, stored=True, phrase=True),
+        title_grams=TEXT(analyzer=chars, phrase=True),
+        heading=TEXT(analyzer=words, stored=True, phrase=True),
+        heading_grams=TEXT(analyzer=chars, phrase=True),
+        byline=STORED,
+        source=ID(stored=True),
+        date=ID(stored=True),
+        source_url=STORED,
+        page=STORED,
+        continued=STORED,
+        file=ID(stored=True),
+        file_hash=ID(stored=True),
+    )
