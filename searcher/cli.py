@@ -2,15 +2,195 @@
 
 from __future__ import annotations
 
+import json
+import re
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
 import click
 
-from . import __version__
+from . import __version__, config
+from .errors import SearcherError
+from .indexing import BuildReport
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+corpus_option = click.option("--corpus", "corpus", type=click.Path(file_okay=False, path_type=Path),
+                             default=None, help="Corpus directory [env SEARCHER_CORPUS, default corpus/].")
+index_option = click.option("--index", "index", type=click.Path(file_okay=False, path_type=Path),
+                            default=None, help="Index directory [env SEARCHER_INDEX, default index/].")
+wait_option = click.option("--wait", type=float, default=0.0, show_default=True,
+                           help="Seconds to wait for another build or add to finish.")
+
+
+def clean_errors(func: F) -> F:
+    """Library errors become one line on stderr and exit status 1, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SearcherError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 @click.group()
 @click.version_option(__version__, prog_name="searcher")
 def cli() -> None:
     """Full-text search for Chinese news archives."""
+
+
+def _progress_bar(total: int, label: str) -> Any:
+    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True,
+                             item_show_func=lambda p: (p or "")[-40:])
+
+
+def _summary(report: BuildReport, verb: str) -> None:
+    click.echo(f"{verb} {report.articles} articles, {report.paragraphs} paragraphs from {report.files} files "
+               f"in {report.seconds:.1f} s (generation {report.generation})")
+    if report.unchanged:
+        click.echo(f"{report.unchanged} unchanged files skipped (same content hash)")
+    for skipped in report.skipped:
+        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+
+
+@cli.command()
+@corpus_option
+@index_option
+@click.option("--procs", type=int, default=1, show_default=True, help="Writer processes.")
+@wait_option
+@clean_errors
+def build(corpus: Path | None, index: Path | None, procs: int, wait: float) -> None:
+    """Index the whole corpus into a new generation, then switch to it atomically."""
+    from .indexing import build_index, count_files
+
+    corpus_dir, index_dir = config.corpus_dir(corpus), config.index_dir(index)
+    with _progress_bar(count_files(corpus_dir), "indexing") as bar:
+        def advance(path: str) -> None:
+            if not re.search(r":\d+$", path):  # a bad jsonl line is not a file
+                bar.update(1, path)
+        report = build_index(corpus_dir, index_dir, progress=advance, procs=procs, wait=wait)
+    _summary(report, "indexed")
+    if report.skipped:
+        sys.exit(2)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@corpus_option
+@index_option
+@wait_option
+@clean_errors
+def add(paths: tuple[Path, ...], corpus: Path | None, index: Path | None, wait: float) -> None:
+    """Index new or changed article files (copied into the corpus if they live elsewhere)."""
+    from .indexing import add_files
+
+    report = add_files(paths, config.corpus_dir(corpus), config.index_dir(index), wait=wait)
+    _summary(report, "added")
+    for article_id in report.article_ids:
+        click.echo(f"article {article_id}")
+    if report.skipped:
+        sys.exit(2)
+
+
+@cli.command()
+@click.argument("article_ids", nargs=-1, required=True)
+@corpus_option
+@index_option
+@wait_option
+@clean_errors
+def remove(article_ids: tuple[str, ...], corpus: Path | None, index: Path | None, wait: float) -> None:
+    """Remove articles from the live index by id."""
+    from .indexing import remove_articles
+
+    removed = remove_articles(article_ids, config.index_dir(index), wait=wait)
+    for article_id, count in removed.items():
+        click.echo(f"{article_id}: {count} paragraphs removed" if count else f"{article_id}: not in the index")
+    if not all(removed.values()):
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("query")
+@corpus_option
+@index_option
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--size", type=int, default=10, show_default=True)
+@click.option("--source", default=None, help="Only this source.")
+@click.option("--date-from", default=None, help="Earliest date, YYYY-MM-DD.")
+@click.option("--date-to", default=None, help="Latest date, YYYY-MM-DD.")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly what GET /api/search returns.")
+@clean_errors
+def search(query: str, corpus: Path | None, index: Path | None, page: int, size: int, source: str | None,
+           date_from: str | None, date_to: str | None, as_json: bool) -> None:
+    """Search the index; Baidu-style syntax: "phrase", -exclude, a OR b, title:, source:, date:."""
+    from .engine import Engine
+    from .render import render_result
+
+    result = Engine(config.index_dir(index)).search(query, page=page, size=size, source=source,
+                                                    date_from=date_from, date_to=date_to)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_result(result, color=sys.stdout.isatty()))
+
+
+@cli.command()
+@corpus_option
+@index_option
+@click.option("--json", "as_json", is_flag=True)
+@clean_errors
+def stats(corpus: Path | None, index: Path | None, as_json: bool) -> None:
+    """Generation, article and paragraph counts, sources and date range of the live index."""
+    from .engine import Engine
+
+    engine = Engine(config.index_dir(index))
+    info = engine.health() | {"sources": engine.sources(), "dates": engine.date_range()}
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    for key, value in info.items():
+        click.echo(f"{key}: {value}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@clean_errors
+def inspect(file: Path, as_json: bool) -> None:
+    """Show how a file is parsed: articles, numbered paragraphs, and what was dropped and why."""
+    from .inspecting import inspect_to_dict, inspect_to_text
+    from .reading import load_file
+
+    parsed = load_file(file, file.parent)
+    if as_json:
+        click.echo(json.dumps(inspect_to_dict(parsed), ensure_ascii=False, indent=2))
+    else:
+        click.echo(inspect_to_text(parsed))
+
+
+@cli.command()
+@corpus_option
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=5000, show_default=True)
+@click.option("--threads", type=int, default=8, show_default=True)
+@clean_errors
+def serve(corpus: Path | None, index: Path | None, host: str, port: int, threads: int) -> None:
+    """Serve the web app and JSON API under waitress (a production WSGI server)."""
+    from web import create_app
+    from web import serve as run_server
+
+    app = create_app({"INDEX_DIR": str(config.index_dir(index)), "CORPUS_DIR": str(config.corpus_dir(corpus))})
+    click.echo(f"serving http://{host}:{port}/ (index {config.index_dir(index)})", err=True)
+    run_server(app, host=host, port=port, threads=threads)
 
 
 def main() -> None:
