@@ -1,0 +1,117 @@
+"""Recognise the blocks of a newspaper page that are not body text, and the bylines.
+
+Each recogniser is deliberately narrow (short blocks, no prose punctuation, a telling word) so that a
+body paragraph that merely mentions a bank or the weather is never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .page_blocks import Block
+from .page_text import collapse_spaces, has_clause_punct
+
+# Dropped-block reasons: the words `inspect` shows and tests assert.
+CAPTION = "caption"
+AD = "ad"
+COLUMN = "column name"
+QR = "qr prompt"
+WEATHER = "weather"
+TEASER = "teaser"
+CONTINUATION = "continuation"
+FURNITURE = "page furniture"
+
+CONTINUATION_RE = re.compile(r"^[（(]\s*(下转|转|上接|接)\s*第?\s*([0-9A-Za-z一二三四五六七八九十]+)\s*版\s*[）)]$")
+TEASER_RE = re.compile(r"^[■●▲◆□►▶]?\s*导读|》》》|详见\s*第?\s*[0-9A-Za-z]+\s*版")
+WEATHER_RE = re.compile(r"^(今天|今日|今晨|今夜|明天|明日)[^。]*(多云|晴|阴|雨|雪|雾|霾|风)[^。]*(℃|气温)")
+AD_RE = re.compile(r"ICBC|银行|提醒您|广告|热线|招商电话|订阅")
+COLUMN_RE = re.compile(r"观察$|时评|专栏|第一时间发布|发表评论|^今日关注$|^新闻速递$")
+QR_RE = re.compile(r"扫一扫|扫码|二维码")
+CREDIT_RE = re.compile(r"^[（(]?\s*(本版|本文|本组)?\s*(图片|照片|图|摄影)\s*(由|/|：|:)\s*\S*?(提供|摄)?\s*[）)]?$")
+FURNITURE_RE = re.compile(r"^(第\s*\d+\s*版|[A-Z]?\d+\s*版|责任编辑|责编|美编|校对|版式|版面设计)")
+
+MARKERS = "■►▶●◆▲□"
+ROLE_RE = re.compile(
+    r"^(本报记者|特约记者|见习记者|首席记者|记者|特约通讯员|通讯员|本报评论员|特约评论员|评论员|"
+    r"实习生|摄影|摄像|撰稿|撰文|文/|图/|文图|文\s|图\s)"
+)
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
+    "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤俞楼章屠钮应傅单裘柴"
+)
+NAME = rf"[{SURNAMES}][\u4e00-\u9fff]{{1,2}}"
+BARE_AUTHORS_RE = re.compile(rf"^{NAME}(?:[ \u3000]+{NAME}){{0,5}}$")
+TRAILING_CREDIT_RE = re.compile(r"\s*((本版|本组)?(图片|照片)由\S+提供)$")
+SHORT_LINE = 30
+
+
+def _short_plain(block: Block, limit: int = SHORT_LINE) -> bool:
+    """True when every line is short and none holds prose punctuation (the shape of page furniture)."""
+    return all(len(line) <= limit for line in block.lines) and not has_clause_punct(block.text)
+
+
+def furniture_reason(block: Block) -> str | None:
+    """The Dropped reason for a non-article block, or None when the block may be article text."""
+    text = collapse_spaces(block.spaced)
+    if CONTINUATION_RE.match(text):
+        return CONTINUATION
+    short_lines = len(block.lines) <= 4 and all(len(line) <= 40 for line in block.lines)
+    if TEASER_RE.match(block.lines[0]) or (short_lines and TEASER_RE.search(text)):
+        return TEASER
+    if len(text) <= 160 and WEATHER_RE.search(text):
+        return WEATHER
+    if CREDIT_RE.match(text) and len(text) <= 40:
+        return CAPTION
+    if not _short_plain(block):
+        return None
+    if QR_RE.search(text):
+        return QR
+    if AD_RE.search(text):
+        return AD
+    if COLUMN_RE.search(text) and len(text) <= 20:
+        return COLUMN
+    if FURNITURE_RE.match(text):
+        return FURNITURE
+    return None
+
+
+def continuation_target(text: str) -> str:
+    """`(下转2版)` -> `下转2版`; empty for an `(上接…)` marker, which continues nothing on this page."""
+    match = CONTINUATION_RE.match(collapse_spaces(text))
+    if not match or match.group(1) not in ("下转", "转"):
+        return ""
+    return f"下转{match.group(2)}版"
+
+
+def _strip_marker(line: str) -> str:
+    """Drop the ■/► bullet the layout puts before a byline."""
+    return line.lstrip(MARKERS + " \u3000")
+
+
+def is_byline(block: Block) -> bool:
+    """True for `■记者 陈曦` / `► 本报记者 …` / `■摄影 …`; unmarked lines must be short and comma-free."""
+    first = block.lines[0]
+    if len(block.lines) > 3 or not ROLE_RE.match(_strip_marker(first)):
+        return False
+    if first[0] in MARKERS:
+        return True
+    return len(block.text) <= 40 and not has_clause_punct(block.text)
+
+
+def is_photo_byline(block: Block) -> bool:
+    """True for a photo-story byline (`■摄影 记者 …`), which comes after the story's text."""
+    return is_byline(block) and _strip_marker(block.lines[0]).startswith(("摄影", "摄像", "图/", "图 "))
+
+
+def is_bare_authors(block: Block) -> bool:
+    """True for a line of personal names only (`高柱强 金长青`); callers also check the position."""
+    return len(block.lines) == 1 and bool(BARE_AUTHORS_RE.match(block.lines[0]))
+
+
+def clean_byline(block: Block) -> tuple[str, str]:
+    """Return (byline, photo credit): markers removed, lines joined by one space, credit split off."""
+    byline = collapse_spaces(" ".join(_strip_marker(line) for line in block.lines))
+    match = TRAILING_CREDIT_RE.search(byline)
+    if not match:
+        return byline, ""
+    return byline[: match.start()].strip(), match.group(1)
