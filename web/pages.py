@@ -11,7 +11,7 @@ from searcher.errors import BadQuery
 from searcher.models import ArticleRef
 
 from .params import SearchParams, parse_search_args
-from .presenters import Pager, citation, sections
+from .presenters import Pager, citation, marked_paragraphs, sections
 from .state import get_engine
 
 bp = Blueprint("pages", __name__)
@@ -54,12 +54,14 @@ def search() -> Any:
 def article(article_id: str) -> Any:
     found = get_engine().article(article_id)
     current = request.args.get("p", "")
+    query = request.args.get("q", "").strip()
     return render_template(
         "article.html",
         article=found,
         sections=sections(found.paragraphs),
         current=int(current) if current.isascii() and current.isdigit() and len(current) < 10 else None,
-        q=request.args.get("q", "").strip(),
+        q=query,
+        marked=marked_paragraphs(found.paragraphs, query[:500]),
     )
 
 

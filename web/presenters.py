@@ -8,7 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
+from searcher.highlight import find_spans, mark
 from searcher.models import ArticleRef, Paragraph
+from searcher.query_syntax import parse_query
+from searcher.querying import Builder
 
 
 @dataclass(frozen=True)
@@ -77,3 +82,16 @@ def sections(paragraphs: Iterable[Paragraph]) -> list[Section]:
             out.append(Section(paragraph.heading, []))
         out[-1].paragraphs.append(paragraph)
     return out
+
+
+def marked_paragraphs(paragraphs: Iterable[Paragraph], query: str) -> dict[int, Markup]:
+    """Paragraph HTML with the query's words in <mark>, using the library's own matcher so the article page
+    marks exactly what the result list marked (whole paragraphs here: no snippet windows).
+
+    Synonym variants are not marked: the synonym map lives inside the engine's open index.
+    """
+    needles = Builder().plan(parse_query(query)).needles if query else []
+    if not needles:
+        return {}
+    # mark() HTML-escapes the text around the <mark> tags, so the result is safe to render as is.
+    return {p.number: Markup(mark(p.text, find_spans(p.text, needles))) for p in paragraphs}
