@@ -110,8 +110,9 @@ def build_index(corpus_dir: Path, index_dir: Path, progress: Progress | None = N
             if (corpus_dir / name).is_file():
                 shutil.copy2(corpus_dir / name, generation / name)
         _write_meta(generation, report)
+        previous = store.current_generation(index_dir)
         store.publish(index_dir, generation)
-        store.clean_generations(index_dir)
+        store.clean_generations(index_dir, previous)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -125,9 +125,11 @@ class Builder:
         return must, body, words
 
     def exclusion(self, unit: Unit) -> Q.Query:
+        """Excludes paragraphs (and their headings) that contain the text; the article title does not count,
+        since the paragraph is what is returned."""
         if unit.phrase:
-            return Q.Or([substring("grams", unit.text), substring("title_grams", unit.text)])
-        return Q.And([Q.Or([self.word_in_body(w), substring("title_grams", w)]) for w in words_of(unit.text)])
+            return Q.Or([substring("grams", unit.text), substring("heading_grams", unit.text)])
+        return Q.And([Q.Or([self.word_in_body(w), substring("heading_grams", w)]) for w in words_of(unit.text)])
 
     def needles(self, words: list[str]) -> list[str]:
         out: list[str] = []

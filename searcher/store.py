@@ -77,15 +77,11 @@ def publish(index_dir: Path, generation: Path) -> None:
     _fsync_dir(index_dir)
 
 
-def clean_generations(index_dir: Path, keep_previous: int = 1) -> list[Path]:
-    """Delete superseded and abandoned generations; keep the live one and `keep_previous` before it, so a
+def clean_generations(index_dir: Path, previous: Path | None) -> list[Path]:
+    """Delete superseded and abandoned generations, keeping the live one and the one it replaced, so a
     request that read `CURRENT` just before the switch can still open what it read. Call under the lock."""
-    live = current_generation(index_dir)
-    if live is None:
-        return []
-    older = [g for g in generations(index_dir) if g.name < live.name]
-    doomed = older[: max(0, len(older) - keep_previous)]
-    doomed += [g for g in generations(index_dir) if g.name > live.name]  # abandoned by a killed build
+    keep = {g.name for g in (current_generation(index_dir), previous) if g is not None}
+    doomed = [g for g in generations(index_dir) if g.name not in keep]
     for gen in doomed:
         shutil.rmtree(gen, ignore_errors=True)
     return doomed

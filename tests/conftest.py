@@ -1,0 +1,63 @@
+"""Shared fixtures: real Whoosh indexes built in tmp_path from small fixture articles."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from searcher.engine import Engine
+from searcher.indexing import build_index
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_CORPUS = ROOT / "corpus"
+
+ARTICLES = [
+    {"id": "bridge", "title": "南京长江大桥通车纪念", "source": "嘉兴日报", "date": "2024-11-30",
+     "url": "https://example.org/bridge",
+     "text": "南京市长江大桥是一座公路铁路两用桥。\n马克思主义者刘国梁参观了大桥。"},
+    {"id": "lake", "title": "初冬的南湖", "source": "南湖晚报", "date": "2024-12-01",
+     "text": "晨曦中的南湖换上了华服。\n我们的ＡＰＰ已有１００万用户，臺灣的遊客也來了。"},
+    {"id": "farm", "title": "嘉兴农业发展报告", "source": "嘉兴日报", "date": "2023-05-01",
+     "text": "嘉兴发展现代农业，绿色食品认证达到259个。\n嘉兴发展数字经济，经济技术开发区产值创新高。"},
+    {"id": "solar", "title": "光伏产业", "source": "嘉兴日报", "date": "2025-02-14",
+     "text": "嘉兴高新区以光伏产业为核心，汇聚超200家光伏企业。\n光伏玻璃和逆变器企业实现技术突破。"},
+]
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def make_index(tmp_path: Path) -> Callable[..., Engine]:
+    """Build an index of the given JSONL rows (and optional resource files) and return its Engine."""
+
+    def make(rows: list[dict] | None = None, synonyms: str = "", userdict: str = "") -> Engine:
+        corpus, index = tmp_path / "corpus", tmp_path / "index"
+        corpus.mkdir(exist_ok=True)
+        write_jsonl(corpus / "articles.jsonl", ARTICLES if rows is None else rows)
+        if synonyms:
+            (corpus / "synonyms.txt").write_text(synonyms, encoding="utf-8")
+        if userdict:
+            (corpus / "userdict.txt").write_text(userdict, encoding="utf-8")
+        build_index(corpus, index)
+        return Engine(index)
+
+    return make
+
+
+@pytest.fixture
+def engine(make_index: Callable[..., Engine]) -> Engine:
+    return make_index(synonyms="经开区 = 经济技术开发区\n")
+
+
+@pytest.fixture(scope="session")
+def seed_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """The five real newspaper pages, indexed once per test session."""
+    index = tmp_path_factory.mktemp("seed") / "index"
+    build_index(SEED_CORPUS, index)
+    return Engine(index)

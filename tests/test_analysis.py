@@ -1,0 +1,61 @@
+"""The tokenizer contract: positions are token numbers, offsets point exactly into the original text."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from searcher.analysis import GramTokenizer, JiebaTokenizer
+from searcher.normalize import normalize, normalize_text
+
+CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
+TEXT = st.text(st.one_of(CJK, st.characters(codec="utf-8"), st.sampled_from("ＡＰＰ１００臺灣，。 abcXYZ")), max_size=80)
+
+
+def check_offsets(text, toks):
+    """Offsets cover exactly the original characters the token came from: equal where folding is 1:1
+    (almost all text), containing it where one character folds to several (¼ -> 1⁄4)."""
+    one_to_one = len(normalize(text).text) == len(text)
+    for token, _, start, end in toks:
+        original = normalize_text(text[start:end])
+        assert original == token if one_to_one else token in original
+
+
+def tokens(tokenizer, text, mode="index"):
+    return [(t.text, t.pos, t.startchar, t.endchar) for t in tokenizer(text, positions=True, chars=True, mode=mode)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_word_offsets_point_at_the_token(text):
+    check_offsets(text, tokens(JiebaTokenizer(), text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_gram_offsets_point_at_the_token(text):
+    check_offsets(text, tokens(GramTokenizer(), text))
+
+
+def test_positions_are_token_numbers_and_subwords_share_their_parent():
+    toks = tokens(JiebaTokenizer(), "南京市长江大桥")
+    assert [t for t in toks if t[0] == "南京市"][0][1] == 0
+    assert {t[0] for t in toks if t[1] == 1} >= {"长江大桥", "长江", "大桥"}
+    assert [t[0] for t in tokens(JiebaTokenizer(), "南京市长江大桥", mode="query")] == ["南京市", "长江大桥"]
+
+
+def test_normalisation_folds_width_case_and_traditional_but_keeps_offsets():
+    norm = normalize("ＡＰＰ臺灣")
+    assert norm.text == "app台湾"
+    assert norm.span(3, 5) == (3, 5)
+    assert normalize("㍿").span(0, 4) == (0, 1)
+
+
+def test_punctuation_is_not_a_token():
+    assert [t[0] for t in tokens(JiebaTokenizer(), "嘉兴，光伏！", mode="query")] == ["嘉兴", "光伏"]
+
+
+def test_synonyms_index_the_canonical_term_at_the_same_position():
+    tok = JiebaTokenizer([("经开区", None, None), ("经济技术开发区", None, None)], {"经开区": "经开区", "经济技术开发区": "经开区"})
+    toks = tokens(tok, "嘉兴经济技术开发区")
+    assert ("经开区", 1, 2, 9) in toks

@@ -1,0 +1,70 @@
+"""On the five real pages: phrase and substring search agree with a plain substring scan, and hits cite well."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from conftest import SEED_CORPUS
+
+from searcher.models import ParsedFile
+from searcher.normalize import normalize_text
+from searcher.reading import load_corpus
+
+
+@pytest.fixture(scope="module")
+def seed_articles():
+    return [a for item in load_corpus(SEED_CORPUS) if isinstance(item, ParsedFile) for a in item.articles]
+
+
+def scan(articles, needle: str) -> set[str]:
+    """Paragraph ids whose text, heading or article title contains the needle (normalised)."""
+    found = set()
+    for a in articles:
+        for p in a.paragraphs:
+            haystack = normalize_text(" ".join((p.text, p.heading, a.title)))
+            if needle in haystack:
+                found.add(f"{a.id}-p{p.number}")
+    return found
+
+
+def engine_ids(engine, query: str) -> set[str]:
+    return {h.id for h in engine.search(query, size=100).hits}
+
+
+def samples(articles, count: int = 120) -> list[str]:
+    rng = random.Random(20261122)
+    texts = [p.text for a in articles for p in a.paragraphs]
+    out = []
+    while len(out) < count:
+        text = rng.choice(texts)
+        length = rng.choice([1, 2, 3, 4, 6])
+        start = rng.randrange(0, max(1, len(text) - length))
+        needle = normalize_text(text[start : start + length])
+        if needle and all(c.isalnum() for c in needle):
+            out.append(needle)
+    return out
+
+
+def test_quoted_substrings_agree_with_a_substring_scan(seed_engine, seed_articles):
+    for needle in samples(seed_articles):
+        assert engine_ids(seed_engine, f'"{needle}"') == scan(seed_articles, needle), needle
+
+
+def test_every_hit_of_a_keyword_query_is_marked_and_attributed(seed_engine):
+    result = seed_engine.search("嘉兴 光伏")
+    assert result.total > 0
+    for hit in result.hits:
+        assert "<mark>" in hit.highlight
+        assert hit.article.title and hit.article.file.endswith(".txt")
+
+
+@pytest.mark.parametrize("query, title_part", [
+    ("马拉松 张洁冰", "马拉松"),
+    ("绿色食品认证", "绿色食品"),
+    ("国家先进制造业集群", "先进制造业集群"),
+    ("人口老龄化", "老龄化"),
+])
+def test_journalist_queries_find_the_right_article(seed_engine, query, title_part):
+    top = seed_engine.search(query).hits[0]
+    assert title_part in top.article.title
