@@ -266,9 +266,7 @@ def _refs(node: Any) -> list[str]:
     return []
 
 
-@pytest.mark.parametrize(
-    "path", ["/api/search?q=光伏", "/api/search", "/api/health", "/api/nope", "/api/openapi.json"]
-)
+@pytest.mark.parametrize("path", ["/api/search?q=光伏", "/api/search", "/api/health", "/api/nope", "/api/openapi.json"])
 def test_security_headers_on_api_responses(client: FlaskClient, path: str) -> None:
     response = client.get(path)
     for name, value in HEADERS.items():

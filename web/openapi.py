@@ -76,9 +76,7 @@ SCHEMAS: dict[str, Any] = {
         }
     ),
     "Paragraph": _object({"number": {"type": "integer", "minimum": 1}, "text": STRING, "heading": STRING}),
-    "Dropped": _object(
-        {"text": STRING, "reason": STRING}, "A block that is not body text (caption, ad...), and why."
-    ),
+    "Dropped": _object({"text": STRING, "reason": STRING}, "A block that is not body text (caption, ad...), and why."),
     "Article": _object(
         {
             "id": STRING,
@@ -141,9 +139,7 @@ SEARCH_PARAMETERS = [
         required=True,
     ),
     _query("page", {"type": "integer", "minimum": 1, "default": 1}, "page number, from 1"),
-    _query(
-        "size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 10}, "hits per page"
-    ),
+    _query("size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 10}, "hits per page"),
     _query("source", {"type": "string"}, "only articles from this source"),
     _query("date_from", {"type": "string", "format": "date"}, "only articles dated on or after (YYYY-MM-DD)"),
     _query("date_to", {"type": "string", "format": "date"}, "only articles dated on or before (YYYY-MM-DD)"),
@@ -176,9 +172,7 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "operationId": "article",
                     "summary": "A whole article",
-                    "parameters": [
-                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-                    ],
+                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
                     "responses": {
                         "200": _ok("the article", "Article"),
                         "404": _error("no such article"),
