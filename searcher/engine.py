@@ -107,7 +107,9 @@ class Engine:
         if len(results) == 0 and not use_question and plan.question is not None and not parsed.operators:
             results = searcher.search_page(plan.question, page, pagelen=size, **kwargs)
             partial = len(results) > 0
-        hits = [self._hit(r, plan, results.offset + i + 1) for i, r in enumerate(results)]
+        # Whoosh clamps a page past the end to the last page; a client asking for it should get nothing.
+        hits = [] if results.pagenum != page else [
+            self._hit(r, plan, results.offset + i + 1) for i, r in enumerate(results)]
         return hits, len(results), partial
 
     @staticmethod

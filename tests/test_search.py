@@ -144,3 +144,8 @@ def test_article_and_health(engine):
     assert engine.health()["articles"] == 4 and engine.health()["paragraphs"] == 8
     assert engine.sources() == ["南湖晚报", "嘉兴日报"] or set(engine.sources()) == {"南湖晚报", "嘉兴日报"}
     assert engine.date_range() == ("2023-05-01", "2025-02-14")
+
+
+def test_a_page_past_the_end_is_empty(engine):
+    result = engine.search("嘉兴", size=2, page=5)
+    assert result.total == 3 and result.hits == []
