@@ -14,6 +14,8 @@ from .page_text import clean_line, concat
 # Blank lines assumed before the first and after the last block: the page edge isolates like a gap.
 EDGE_GAP = 2
 MARKDOWN_HEADING_RE = re.compile(r"^#{1,6}\s+\S")
+# A bulleted byline starts a block of its own even when no blank line separates it from the headline.
+BULLET_BYLINE_RE = re.compile(r"^[■►▶]\s*(本报|特约|见习|首席)?(记者|通讯员|评论员|摄影)")
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ def split_blocks(text: str) -> list[Block]:
             current = []
             blanks = 0
         elif line:
+            if current and BULLET_BYLINE_RE.match(line):
+                current = []
             if not current:
                 raw.append((current, blanks))
             current.append(line)

@@ -54,6 +54,7 @@ PAGE_LEVEL = frozenset({pf.AD, pf.COLUMN, pf.QR, pf.WEATHER, pf.TEASER, pf.FURNI
 TITLE_LINE_MAX = 40
 SHORT_LINE_MAX = 30
 CAPTION_LINE_MAX = 45
+BALANCED_MAX = 22
 MARKER_RE = re.compile(r"^【[^】]{1,20}】$")
 ATTRIBUTION_RE = re.compile(r"^[（(][^（）()]{2,60}[）)]$")
 LEAD_IN_RE = re.compile(r"^[^，,。；;！？!?]{2,12}(——|：|:)$")
@@ -198,8 +199,11 @@ def _find_starts(blocks: Sequence[Block], kinds: Sequence[str]) -> list[_Start]:
     return [starts[i] for i in sorted(starts)]
 
 
-def _text_role(block: Block, body: _Body, has_next: bool) -> str:
-    """Decide whether a plain text block inside an article is body, a heading or a caption."""
+def _text_role(block: Block, body: _Body, following: Block | None, following_kind: str) -> str:
+    """Decide whether a plain text block inside an article is body, a heading or a caption.
+
+    `following` is the next block on the page (any kind) or None at the end of the article.
+    """
     text = block.text
     if len(block.lines) == 1 and ATTRIBUTION_RE.match(text):
         return "body"
@@ -217,17 +221,23 @@ def _text_role(block: Block, body: _Body, has_next: bool) -> str:
     if body.open_sentence:
         # The line may finish the cut sentence; only the strong `A，B` heading shape outweighs that.
         return "heading" if _balanced_heading(text) else "body"
-    if not has_next:
+    if following is None:
         return "caption"
+    if following_kind == pf.CONTINUATION:
+        return "body"  # the words right above `(下转2版)` are the article's, cut off
+    if following_kind == TEXT and _is_title_like(following) and not following.isolated:
+        return "body"  # a heading is followed by its text, not by another headline-shaped line
     return "heading" if _heading_like_line(text) else "body"
 
 
 def _caption_shaped(block: Block) -> bool:
     """A noun phrase without prose punctuation, one to three lines: what photo captions look like."""
+    text = block.text
     return (
         len(block.lines) <= 3
         and all(len(line) <= CAPTION_LINE_MAX for line in block.lines)
-        and not has_clause_punct(block.text)
+        and not has_clause_punct(text)
+        and text.count("“") == text.count("”")
     )
 
 
@@ -237,14 +247,19 @@ def _fragment_like(text: str) -> bool:
 
 
 def _balanced_heading(text: str) -> bool:
-    """`创新“长跑”，实现发展“快跑”`: two phrases of three or more characters around one comma."""
+    """`创新“长跑”，实现发展“快跑”`: two short phrases (3-13 characters) around one comma."""
     parts = re.split(r"[，,]", text)
-    return len(parts) == 2 and all(len(part) >= 3 for part in parts) and not _fragment_like(text)
+    return (
+        len(text) <= BALANCED_MAX
+        and len(parts) == 2
+        and all(3 <= len(part) <= 13 for part in parts)
+        and not _fragment_like(text)
+    )
 
 
 def _heading_like_line(text: str) -> bool:
     """A one-line section heading: the balanced shape, or a short comma-free phrase that is no fragment."""
-    if not 4 <= len(text) <= SHORT_LINE_MAX or _fragment_like(text):
+    if not 4 <= len(text) <= SHORT_LINE_MAX or _fragment_like(text) or text.count("“") != text.count("”"):
         return False
     if _balanced_heading(text):
         return True
@@ -297,8 +312,8 @@ def _build_article(blocks: Sequence[Block], kinds: Sequence[str], start: _Start,
             if credit:
                 article.dropped.append(Dropped(credit, pf.CAPTION))
         else:
-            has_next = any(kinds[j] == TEXT for j in order[pos:])
-            role = _text_role(block, body, has_next)
+            nxt = order[pos] if pos < len(order) else None
+            role = _text_role(block, body, None if nxt is None else blocks[nxt], "" if nxt is None else kinds[nxt])
             if role == "heading":
                 body.set_heading(_heading_text(block))
             elif role == "caption":
