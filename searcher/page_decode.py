@@ -24,6 +24,9 @@ BOMS = (
 # Share of characters that must be common Chinese text (ideographs, CJK punctuation, ASCII).
 PLAUSIBLE = 0.97
 MIN_CJK = 0.2
+# Share of ideographs that must be everyday characters for a guessed decoding to be believed.
+COMMON_SHARE = 0.8
+SUSPECT_RE = re.compile(r"[\ufffd\ufeff\ue000-\uf8ff]")
 
 
 def _strict(data: bytes, encoding: str) -> str | None:
@@ -34,10 +37,29 @@ def _strict(data: bytes, encoding: str) -> str | None:
         return None
 
 
+def _is_common_hanzi(ch: str) -> bool:
+    """True for the 3,755 everyday characters (GB2312 level 1), which make up almost all news text."""
+    try:
+        return 0xB0 <= ch.encode("gb2312")[0] <= 0xD7
+    except UnicodeEncodeError:
+        return False
+
+
+def _plausible(text: str) -> bool:
+    """No control, replacement, stray BOM or private-use characters, and the ideographs mostly common.
+
+    A wrong decoder still yields *some* characters; it gives itself away with rare ideographs.
+    """
+    if CONTROL_RE.search(text) or SUSPECT_RE.search(text.lstrip("\ufeff")):
+        return False
+    hanzi = [ch for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"]
+    return not hanzi or sum(map(_is_common_hanzi, hanzi)) / len(hanzi) >= COMMON_SHARE
+
+
 def _reads_as_chinese(text: str) -> bool:
     """True when nearly every character is ordinary Chinese-text material and a fair share is CJK."""
     visible = [ch for ch in text if not ch.isspace()]
-    if not visible or CONTROL_RE.search(text):
+    if not visible or not _plausible(text):
         return False
     plain = sum(1 for ch in visible if PLAIN_RE.match(ch))
     cjk = sum(1 for ch in visible if CJK_TEXT_RE.match(ch))
@@ -102,8 +124,8 @@ def _decode_without_nuls(data: bytes) -> tuple[str, str]:
             return _finish(text, codec)
     best = from_bytes(data).best()
     if best is not None and best.encoding:
-        text = _check(_strict(data, best.encoding))
-        if text is not None and text.strip():
+        text = _strict(data, best.encoding)
+        if text is not None and text.strip() and _plausible(text):
             return _finish(text, best.encoding)
     if CONTROL_RE.search(data.decode("latin-1")):
         raise ValueError("binary file")
