@@ -1,0 +1,99 @@
+"""The `searcher` command, driven through its console-script entry point."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import ARTICLES, SEED_CORPUS, write_jsonl
+
+from searcher.cli import cli
+
+EXE = Path(sys.executable).with_name("searcher")
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    path = tmp_path / "corpus"
+    path.mkdir()
+    write_jsonl(path / "a.jsonl", ARTICLES)
+    return path
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(EXE), *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_build_then_search_json_through_the_entry_point(corpus, tmp_path):
+    index = tmp_path / "index"
+    built = run("build", "--corpus", str(corpus), "--index", str(index))
+    assert built.returncode == 0, built.stderr
+    assert "indexed 4 articles, 8 paragraphs from 1 files" in built.stdout
+    found = run("search", "光伏", "--index", str(index), "--json")
+    data = json.loads(found.stdout)
+    assert set(data) >= {"query", "total", "page", "size", "took_ms", "hits"}
+    assert data["hits"][0]["article"]["id"] == "solar"
+    assert "<mark>光伏</mark>" in data["hits"][0]["highlight"]
+
+
+def test_readable_output_marks_words_and_cites(corpus, tmp_path):
+    runner = CliRunner()
+    index = tmp_path / "index"
+    assert runner.invoke(cli, ["build", "--corpus", str(corpus), "--index", str(index)]).exit_code == 0
+    out = runner.invoke(cli, ["search", "刘国梁", "--index", str(index)]).output
+    assert "【刘国梁】" in out and "《南京长江大桥通车纪念》" in out and "第2段" in out
+
+
+def test_environment_variables_set_the_defaults(corpus, tmp_path):
+    env = {"SEARCHER_CORPUS": str(corpus), "SEARCHER_INDEX": str(tmp_path / "envindex"), "PATH": "/usr/bin:/bin"}
+    assert run("build", env=env).returncode == 0
+    assert json.loads(run("stats", "--json", env=env).stdout)["paragraphs"] == 8
+
+
+def test_errors_are_one_line_without_traceback(tmp_path):
+    result = run("search", "嘉兴", "--index", str(tmp_path / "none"))
+    assert result.returncode == 1
+    assert "searcher build" in result.stderr and "Traceback" not in result.stderr
+    bad_page = run("search", "嘉兴", "--index", str(tmp_path / "none"), "--page", "x")
+    assert bad_page.returncode == 2 and "Traceback" not in bad_page.stderr
+
+
+def test_build_reports_skipped_files_by_path_and_exits_nonzero(corpus, tmp_path):
+    (corpus / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (corpus / "empty.md").write_bytes(b"")
+    result = run("build", "--corpus", str(corpus), "--index", str(tmp_path / "index"))
+    assert result.returncode == 2
+    assert "skipped broken.txt:" in result.stderr and "skipped empty.md:" in result.stderr
+    assert "indexed 4 articles" in result.stdout
+
+
+def test_add_and_remove(corpus, tmp_path):
+    index = tmp_path / "index"
+    run("build", "--corpus", str(corpus), "--index", str(index))
+    new = write_jsonl(tmp_path / "new.jsonl", [{"id": "wz", "title": "乌镇", "text": "乌镇峰会开幕。"}])
+    added = run("add", str(new), "--corpus", str(corpus), "--index", str(index))
+    assert added.returncode == 0 and "article wz" in added.stdout
+    assert json.loads(run("search", "乌镇峰会", "--index", str(index), "--json").stdout)["total"] == 1
+    again = run("add", str(new), "--corpus", str(corpus), "--index", str(index))
+    assert "1 unchanged files skipped" in again.stdout
+    removed = run("remove", "wz", "--index", str(index))
+    assert removed.returncode == 0 and "wz: 1 paragraphs removed" in removed.stdout
+    assert json.loads(run("search", "乌镇峰会", "--index", str(index), "--json").stdout)["total"] == 0
+
+
+def test_inspect_json_on_a_seed_page():
+    result = run("inspect", str(SEED_CORPUS / "002_37e806985c17eaa5.txt"), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert len(data["articles"]) == 6
+
+
+def test_inspect_names_an_unreadable_file(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01\x02\x03" * 64)
+    result = run("inspect", str(bad))
+    assert result.returncode == 1 and "bad.txt" in result.stderr and "Traceback" not in result.stderr
