@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from web_fixtures import LONE, SOURCES, UNIQUE, WORD, build_test_index, response_schema, schema_errors
 
 from searcher.engine import Engine
@@ -29,6 +31,12 @@ def app(index_dir: Path) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def shared_client(index_dir: Path) -> FlaskClient:
+    """For property tests, which run many examples per test and so cannot use function-scoped fixtures."""
+    return create_app({"INDEX_DIR": str(index_dir)}).test_client()
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +170,25 @@ def test_bad_search_parameters_are_400(client: FlaskClient, document: dict[str, 
     response = client.get("/api/search", query_string=query)
     assert_error(response, 400, "bad_request")
     assert_matches(document, "/api/search", 400, response.get_json())
+
+
+TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=30)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    q=st.one_of(TEXT, st.sampled_from([WORD, f"{WORD} {LONE}", '"光伏', "-光伏", "title:光伏", "source:x"])),
+    page=st.one_of(TEXT, st.integers(-3, 5).map(str)),
+    size=st.one_of(TEXT, st.integers(-1, 120).map(str)),
+    date_from=st.one_of(TEXT, st.dates().map(str)),
+)
+def test_any_parameters_give_200_or_400_never_500(
+    shared_client: FlaskClient, document: dict[str, Any], q: str, page: str, size: str, date_from: str
+) -> None:
+    query = {"q": q, "page": page, "size": size, "date_from": date_from}
+    response = shared_client.get("/api/search", query_string=query)
+    assert response.status_code in (200, 400), response.get_json()
+    assert_matches(document, "/api/search", response.status_code, response.get_json())
 
 
 def test_query_of_exactly_500_characters_is_accepted(client: FlaskClient) -> None:
@@ -312,3 +339,16 @@ def test_one_engine_per_app(app: Flask) -> None:
         other = get_engine()
     with app.app_context():
         assert get_engine() is not other
+
+
+def test_serve_uses_waitress(monkeypatch: pytest.MonkeyPatch) -> None:
+    import waitress
+
+    from web import serve
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(waitress, "serve", lambda app, **kwargs: calls.append({"app": app, **kwargs}))
+    app = create_app({"INDEX_DIR": "unused"})
+    serve(app, "127.0.0.1", 8765)
+    assert calls[0]["app"] is app
+    assert (calls[0]["host"], calls[0]["port"], calls[0]["threads"]) == ("127.0.0.1", 8765, 8)
