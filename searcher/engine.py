@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -17,7 +18,9 @@ from urllib.parse import quote
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh import scoring
+from whoosh.collectors import CollapseCollector, FilterCollector, TopCollector
 from whoosh.index import Index
+from whoosh.searching import ResultsPage
 
 from . import store
 from .errors import BadQuery, NotFound
@@ -45,8 +48,29 @@ def validate(query: str, page: int, size: int, date_from: str | None, date_to: s
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise BadQuery(f"size must be between 1 and {MAX_PAGE_SIZE}")
     for name, value in (("date_from", date_from), ("date_to", date_to)):
-        if value and not _ISO_DATE.match(value):
+        if value and not _is_date(value):
             raise BadQuery(f"{name} must be a date like 2024-11-30")
+
+
+def _is_date(value: str) -> bool:
+    try:
+        return bool(_ISO_DATE.match(value)) and bool(date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+def ranked_page(searcher: Any, query: Q.Query, page: int, size: int, filter: Q.Query | None,
+                per_article: int | None) -> ResultsPage:
+    """One page of the exact top hits. Whoosh's default collector periodically "replaces" the matcher with one
+    that drops sub-queries it estimates cannot reach the top N; with our nested, boosted OR queries those
+    estimates are wrong and the first page changed with the page size. This collector scores every match."""
+    collector: Any = TopCollector(limit=page * size, usequality=False, replace=0)
+    if per_article:
+        collector = CollapseCollector(collector, "article_id", limit=per_article)
+    if filter is not None:
+        collector = FilterCollector(collector, allow=filter)
+    searcher.search_with_collector(query, collector)
+    return ResultsPage(collector.results(), page, size)
 
 
 class Engine:
@@ -96,16 +120,12 @@ class Engine:
              size: int, per_article: int | None) -> tuple[list[Hit], int, bool]:
         if plan.strict is None and plan.question is None:
             return [], 0, False
-        words = [n for n in plan.needles]
-        use_question = builder.is_question(parsed, words) or plan.strict is None
-        kwargs: dict[str, Any] = {"filter": plan.filter}
-        if per_article:
-            kwargs.update(collapse="article_id", collapse_limit=per_article)
+        use_question = builder.is_question(parsed, plan.needles) or plan.strict is None
         first = plan.question if use_question else plan.strict
-        results = searcher.search_page(first, page, pagelen=size, **kwargs)
+        results = ranked_page(searcher, first, page, size, plan.filter, per_article)
         partial = False
         if len(results) == 0 and not use_question and plan.question is not None and not parsed.operators:
-            results = searcher.search_page(plan.question, page, pagelen=size, **kwargs)
+            results = ranked_page(searcher, plan.question, page, size, plan.filter, per_article)
             partial = len(results) > 0
         # Whoosh clamps a page past the end to the last page; a client asking for it should get nothing.
         hits = [] if results.pagenum != page else [
@@ -125,6 +145,13 @@ class Engine:
         return Hit(id=doc["id"], rank=rank, score=round(result.score, 4), text=text,
                    highlight=highlight(text, plan.needles), paragraph=number,
                    heading=doc.get("heading", ""), article=ref)
+
+    def highlight_terms(self, query: str) -> list[str]:
+        """The normalised words and phrases a query marks (synonyms included), for marking whole articles."""
+        if not query.strip():
+            return []
+        _, _, builder = self._index()
+        return builder.plan(parse_query(query)).needles
 
     def article(self, article_id: str) -> Article:
         """The whole article with every paragraph, in order; raises NotFound."""

@@ -99,10 +99,6 @@ def test_search_equals_the_library_result(client: FlaskClient, index_dir: Path) 
     assert hit["article"]["url"] == f"/articles/{hit['article']['id']}#p-4"
 
 
-@pytest.mark.xfail(
-    reason="engine bug (reported): the top hits depend on the page size, so pages 1 and 2 can overlap",
-    strict=False,
-)
 def test_search_pages_do_not_overlap(client: FlaskClient) -> None:
     first = client.get("/api/search", query_string={"q": WORD, "size": 10}).get_json()
     second = client.get("/api/search", query_string={"q": WORD, "size": 10, "page": 2}).get_json()

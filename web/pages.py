@@ -52,7 +52,8 @@ def search() -> Any:
 
 @bp.get("/articles/<path:article_id>")
 def article(article_id: str) -> Any:
-    found = get_engine().article(article_id)
+    engine = get_engine()
+    found = engine.article(article_id)
     current = request.args.get("p", "")
     query = request.args.get("q", "").strip()
     return render_template(
@@ -61,7 +62,7 @@ def article(article_id: str) -> Any:
         sections=sections(found.paragraphs),
         current=int(current) if current.isascii() and current.isdigit() and len(current) < 10 else None,
         q=query,
-        marked=marked_paragraphs(found.paragraphs, query[:500]),
+        marked=marked_paragraphs(found.paragraphs, engine.highlight_terms(query[:500])),
     )
 
 

@@ -12,8 +12,6 @@ from markupsafe import Markup
 
 from searcher.highlight import find_spans, mark
 from searcher.models import ArticleRef, Paragraph
-from searcher.query_syntax import parse_query
-from searcher.querying import Builder
 
 
 @dataclass(frozen=True)
@@ -84,13 +82,9 @@ def sections(paragraphs: Iterable[Paragraph]) -> list[Section]:
     return out
 
 
-def marked_paragraphs(paragraphs: Iterable[Paragraph], query: str) -> dict[int, Markup]:
-    """Paragraph HTML with the query's words in <mark>, using the library's own matcher so the article page
-    marks exactly what the result list marked (whole paragraphs here: no snippet windows).
-
-    Synonym variants are not marked: the synonym map lives inside the engine's open index.
-    """
-    needles = Builder().plan(parse_query(query)).needles if query else []
+def marked_paragraphs(paragraphs: Iterable[Paragraph], needles: list[str]) -> dict[int, Markup]:
+    """Paragraph HTML with the query's words (`Engine.highlight_terms`) in <mark>, using the library's own
+    matcher so the article page marks exactly what the result list marked (whole paragraphs: no windows)."""
     if not needles:
         return {}
     # mark() HTML-escapes the text around the <mark> tags, so the result is safe to render as is.
