@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .page_text import clean_line, concat
+from .page_text import clean_line, concat, ends_sentence
 
 # Blank lines assumed before the first and after the last block: the page edge isolates like a gap.
 EDGE_GAP = 2
@@ -46,32 +46,68 @@ class Block:
         return self.blank_before >= 2 or self.blank_after >= 2
 
 
-def split_blocks(text: str) -> list[Block]:
-    """Cut text into blocks at blank lines, counting the blank lines around each block."""
+def _is_indented(raw_line: str) -> bool:
+    """A first-line indent (ideographic space, tab or two spaces) marks the start of a paragraph."""
+    return raw_line.startswith(("\u3000", "\t", "  "))
+
+
+def _one_paragraph_per_line(lines: list[str], indents: list[bool]) -> bool:
+    """True for a block written one paragraph per line (indented, or lines that end sentences).
+
+    Text files often separate paragraphs by a single newline; a PDF page never puts two finished
+    sentences on consecutive lines of one block except that way. Over-splitting is harmless because
+    `repair` rejoins lines that stop mid-sentence.
+    """
+    if len(lines) < 2:
+        return False
+    if any(indents[1:]):
+        return True
+    finished = sum(1 for line in lines if ends_sentence(line) and line[-1] not in "?？")
+    return finished >= 2 and finished * 2 >= len(lines)
+
+
+def _breaks_block(previous: str, line: str) -> bool:
+    """Markdown headings and bulleted bylines stand alone even when no blank line separates them."""
+    return bool(
+        MARKDOWN_HEADING_RE.match(line) or MARKDOWN_HEADING_RE.match(previous) or BULLET_BYLINE_RE.match(line)
+    )
+
+
+def _raw_blocks(text: str) -> tuple[list[tuple[list[str], int]], int]:
+    """(lines, blank lines before) for each block, and the number of blank lines at the end."""
     raw: list[tuple[list[str], int]] = []
+    indents: list[list[bool]] = []
     current: list[str] = []
     blanks = 0
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n"):
-        line = clean_line(line)
-        if line and MARKDOWN_HEADING_RE.match(line):
-            current = [line]  # a markdown heading is a block of its own even without blank lines
-            raw.append((current, blanks))
+    for raw_line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n"):
+        line = clean_line(raw_line)
+        if not line:
             current = []
-            blanks = 0
-        elif line:
-            if current and BULLET_BYLINE_RE.match(line):
-                current = []
-            if not current:
-                raw.append((current, blanks))
-            current.append(line)
-            blanks = 0
-        else:
-            if current:
-                current = []
             blanks += 1
+            continue
+        if current and _breaks_block(current[-1], line):
+            current = []
+        if not current:
+            raw.append((current, blanks))
+            indents.append([])
+        current.append(line)
+        indents[-1].append(_is_indented(raw_line))
+        blanks = 0
+    out: list[tuple[list[str], int]] = []
+    for (lines, before), flags in zip(raw, indents, strict=True):
+        if _one_paragraph_per_line(lines, flags):
+            out.extend(([line], before if n == 0 else 0) for n, line in enumerate(lines))
+        else:
+            out.append((lines, before))
+    return out, blanks
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Cut text into blocks at blank lines, counting the blank lines around each block."""
+    raw, trailing = _raw_blocks(text)
     blocks: list[Block] = []
     for i, (lines, before) in enumerate(raw):
-        after = raw[i + 1][1] if i + 1 < len(raw) else max(blanks, EDGE_GAP)
+        after = raw[i + 1][1] if i + 1 < len(raw) else max(trailing, EDGE_GAP)
         if i == 0:
             before = max(before, EDGE_GAP)
         blocks.append(Block(index=i, lines=tuple(lines), blank_before=before, blank_after=after))

@@ -23,12 +23,23 @@ FURNITURE = "page furniture"
 
 CONTINUATION_RE = re.compile(r"^[（(]\s*(下转|转|上接|接)\s*第?\s*([0-9A-Za-z一二三四五六七八九十]+)\s*版\s*[）)]$")
 TEASER_RE = re.compile(r"^[■●▲◆□►▶]?\s*导读|》》》|详见\s*第?\s*[0-9A-Za-z]+\s*版")
-WEATHER_RE = re.compile(r"^(今天|今日|今晨|今夜|明天|明日)[^。]*(多云|晴|阴|雨|雪|雾|霾|风)[^。]*(℃|气温)")
-AD_RE = re.compile(r"ICBC|银行|提醒您|广告|热线|招商电话|订阅")
+WEATHER_START_RE = re.compile(r"^(今天|今日|今晨|今夜|明天|明日)")
+# A forecast names the sky, a temperature in ℃, a wind force and highs/lows; news about weather rarely all.
+WEATHER_SIGNS = (
+    re.compile(r"多云|晴|阴|[小中大阵暴]雨|雷雨|[小中大]雪|雾|霾"),
+    re.compile(r"-?\d+\s*℃"),
+    re.compile(r"风\s*\d+\s*[~～\-－到至]?\s*\d*\s*级"),
+    re.compile(r"最[高低]气温"),
+)
+AD_RE = re.compile(r"\b(ICBC|CCB|ABC|BOC)\b|提醒您|广告|热线|招商电话|订阅|(银行|分行|支行)$", re.MULTILINE)
 COLUMN_RE = re.compile(r"观察$|时评|专栏|第一时间发布|发表评论|^今日关注$|^新闻速递$")
 QR_RE = re.compile(r"扫一扫|扫码|二维码")
 CREDIT_RE = re.compile(r"^[（(]?\s*(本版|本文|本组)?\s*(图片|照片|图|摄影)\s*(由|/|：|:)\s*\S*?(提供|摄)?\s*[）)]?$")
-FURNITURE_RE = re.compile(r"^(第\s*\d+\s*版|[A-Z]?\d+\s*版|责任编辑|责编|美编|校对|版式|版面设计)")
+FURNITURE_RE = re.compile(
+    r"^(第\s*\d+\s*版|[A-Z]?\d+\s*版$|责任编辑|责编|美编|校对|版式|版面设计|[（(]\s*(完|全文完|终)\s*[）)]$)"
+)
+INLINE_CONTINUATION_RE = re.compile(r"\s*([（(]\s*(下转|转)\s*第?\s*[0-9A-Za-z一二三四五六七八九十]+\s*版\s*[）)])$")
+PAREN_BYLINE_RE = re.compile(r"^[（(]\s*((本报|特约|见习|首席)?(记者|通讯员|评论员)[^（）()]{1,40})[）)]$")
 
 MARKERS = "■►▶●◆▲□"
 ROLE_RE = re.compile(
@@ -58,21 +69,44 @@ def furniture_reason(block: Block) -> str | None:
     short_lines = len(block.lines) <= 4 and all(len(line) <= 40 for line in block.lines)
     if TEASER_RE.match(block.lines[0]) or (short_lines and TEASER_RE.search(text)):
         return TEASER
-    if len(text) <= 160 and WEATHER_RE.search(text):
+    if _is_forecast(text):
         return WEATHER
     if CREDIT_RE.match(text) and len(text) <= 40:
         return CAPTION
+    if len(text) <= SHORT_LINE and FURNITURE_RE.match(text):
+        return FURNITURE
     if not _short_plain(block):
         return None
     if QR_RE.search(text):
         return QR
-    if AD_RE.search(text):
+    if AD_RE.search("\n".join(block.lines)):
         return AD
     if COLUMN_RE.search(text) and len(text) <= 20:
         return COLUMN
     if FURNITURE_RE.match(text):
         return FURNITURE
     return None
+
+
+def _is_forecast(text: str) -> bool:
+    """A weather forecast: starts with 今天/明天…, short, and shows at least three forecast signs."""
+    if len(text) > 160 or not WEATHER_START_RE.match(text):
+        return False
+    return sum(1 for sign in WEATHER_SIGNS if sign.search(text)) >= 3
+
+
+def split_inline_continuation(text: str) -> tuple[str, str]:
+    """`…张洁冰说。(下转2版)` -> (`…张洁冰说。`, `(下转2版)`); the marker is '' when there is none."""
+    match = INLINE_CONTINUATION_RE.search(text)
+    if not match or match.start() == 0:
+        return text, ""
+    return text[: match.start()], match.group(1)
+
+
+def parenthesized_byline(text: str) -> str:
+    """`（记者 张三 通讯员 李四）` closing an article -> `记者 张三 通讯员 李四`; '' for other lines."""
+    match = PAREN_BYLINE_RE.match(text)
+    return collapse_spaces(match.group(1)) if match else ""
 
 
 def continuation_target(text: str) -> str:

@@ -190,8 +190,9 @@ def _find_starts(blocks: Sequence[Block], kinds: Sequence[str]) -> list[_Start]:
                 starts[title[0]] = _Start(title[0], title, i)
         elif kind == PHOTO_BYLINE:
             top = _photo_title(blocks, kinds, i)
-            if top is not None:
-                starts[top] = _Start(top, [top], i)
+            title = [top] if top is not None else _title_before(blocks, kinds, i)
+            if title:
+                starts[title[0]] = _Start(title[0], title, i)
     content = [i for i, kind in enumerate(kinds) if kind not in FURNITURE_KINDS]
     if content and content[0] not in starts and (not starts or min(starts) > content[0]):
         first = content[0]
@@ -271,6 +272,24 @@ def _heading_text(block: Block) -> str:
     return collapse_spaces(block.spaced).rstrip("—：: ")
 
 
+def _set_byline(article: Article, byline: str, raw: str) -> None:
+    """A byline found inside the article: used if the article has none yet, else shown as dropped."""
+    if article.byline:
+        article.dropped.append(Dropped(raw, "byline"))
+    else:
+        article.byline = byline
+
+
+def _add_body_text(article: Article, body: _Body, text: str) -> None:
+    """Append body text, splitting off a `(下转2版)` marker printed at the end of the paragraph."""
+    text, marker = pf.split_inline_continuation(text)
+    body.current.append(text)
+    if marker:
+        body.flush()
+        article.dropped.append(Dropped(marker, pf.CONTINUATION))
+        article.continued = article.continued or pf.continuation_target(marker)
+
+
 def _build_article(blocks: Sequence[Block], kinds: Sequence[str], start: _Start, end: int,
                    page_dropped: list[Dropped]) -> Article:
     """Assemble one article from blocks[start.index:end]."""
@@ -305,12 +324,11 @@ def _build_article(blocks: Sequence[Block], kinds: Sequence[str], start: _Start,
             body.set_heading(heading)
         elif kind in (BYLINE, PHOTO_BYLINE):
             byline, credit = pf.clean_byline(block)
-            if article.byline:
-                article.dropped.append(Dropped(block.spaced, "byline"))
-            else:
-                article.byline = byline
+            _set_byline(article, byline, block.spaced)
             if credit:
                 article.dropped.append(Dropped(credit, pf.CAPTION))
+        elif pf.parenthesized_byline(block.text):
+            _set_byline(article, pf.parenthesized_byline(block.text), block.text)
         else:
             nxt = order[pos] if pos < len(order) else None
             role = _text_role(block, body, None if nxt is None else blocks[nxt], "" if nxt is None else kinds[nxt])
@@ -319,7 +337,7 @@ def _build_article(blocks: Sequence[Block], kinds: Sequence[str], start: _Start,
             elif role == "caption":
                 article.dropped.append(Dropped(block.spaced, pf.CAPTION))
             else:
-                body.current.append(block.text)
+                _add_body_text(article, body, block.text)
     body.flush()
     number = 0
     for heading, texts in body.runs:

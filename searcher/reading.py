@@ -15,7 +15,7 @@ import yaml
 
 from . import page_meta
 from .errors import UnreadableFile
-from .ids import IdAllocator
+from .ids import IdAllocator, given_id
 from .models import Article, Paragraph, ParsedFile, Skipped
 from .page_decode import decode_bytes
 from .parsing import parse_page
@@ -159,8 +159,18 @@ def load_file(path: Path, root: Path) -> ParsedFile:
     raise UnreadableFile(rel, f"unsupported file type {suffix}" if suffix else "unsupported file type (none)")
 
 
+def _dedupe_ids(parsed: ParsedFile, seen: set[str]) -> None:
+    """Keep ids unique across the corpus: a source-given id already used by an earlier file is hashed
+    with this file's path (deterministic, since files are read in sorted order)."""
+    for article in parsed.articles:
+        if article.id in seen:
+            article.id = given_id(parsed.path, f"{article.id}@{parsed.path}")
+        seen.add(article.id)
+
+
 def load_corpus(root: Path) -> Iterator[ParsedFile | Skipped]:
     """Every file below root, parsed, or Skipped(path, reason); jsonl bad lines come as `file.jsonl:LINE`."""
+    seen: set[str] = set()
     for path in discover_files(root):
         try:
             parsed = load_file(path, root)
@@ -170,6 +180,7 @@ def load_corpus(root: Path) -> Iterator[ParsedFile | Skipped]:
         except Exception as exc:  # a parser bug on one file must not lose the rest of the corpus
             yield Skipped(_relative(path, root), f"internal error: {type(exc).__name__}: {exc}")
             continue
+        _dedupe_ids(parsed, seen)
         yield parsed
         for bad in parsed.meta.get("skipped_lines", []):
             yield Skipped(bad["path"], bad["reason"])

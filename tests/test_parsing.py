@@ -236,3 +236,61 @@ def test_inspect_outputs() -> None:
     assert "=== Article 2: 另一篇文章" in text
     assert "  [3] 小标题下面的正文，句子完整。" in text
     assert "  - (weather): 今天多云转阴" in text
+
+
+def test_one_paragraph_per_line_text_files_are_split_at_lines() -> None:
+    indented = "嘉兴南湖迎来初雪\n　　今天早上，嘉兴迎来今冬第一场雪。\n　　市民纷纷走出家门，\n记录雪景。\n"
+    article = parse_page(indented, file="a.txt").articles[0]
+    assert article.title == "嘉兴南湖迎来初雪"
+    assert texts(article) == ["今天早上，嘉兴迎来今冬第一场雪。", "市民纷纷走出家门，记录雪景。"]
+    plain = "嘉兴南湖迎来初雪\n今天早上，嘉兴迎来今冬第一场雪。\n市民纷纷走出家门，记录雪景。\n"
+    article = parse_page(plain, file="b.txt").articles[0]
+    assert article.title == "嘉兴南湖迎来初雪"
+    assert texts(article) == ["今天早上，嘉兴迎来今冬第一场雪。", "市民纷纷走出家门，记录雪景。"]
+
+
+def test_hard_wrapped_paragraph_stays_one_paragraph() -> None:
+    page = (
+        "标题\n\n■记者 甲乙\n\n这是一个被固定宽度折行的段落，它的每一行\n都没有在句子结束的地方断开，所以应当\n"
+        "合成一段。\n"
+    )
+    assert texts(parse_page(page, file="p.txt").articles[0]) == [
+        "这是一个被固定宽度折行的段落，它的每一行都没有在句子结束的地方断开，所以应当合成一段。"
+    ]
+
+
+def test_parenthesized_byline_at_the_end_becomes_the_byline() -> None:
+    page = "标题\n\n正文第一段。\n\n（记者 张三 通讯员 李四）\n"
+    article = parse_page(page, file="p.txt").articles[0]
+    assert (article.byline, texts(article)) == ("记者 张三 通讯员 李四", ["正文第一段。"])
+
+
+def test_continuation_marker_at_the_end_of_a_paragraph_is_split_off() -> None:
+    page = "标题\n\n■记者 甲乙\n\n“值得我来跑一跑。”张洁冰说。(下转2版)\n\n后面一段。\n\n（完）\n\n责任编辑：王五\n"
+    parsed = parse_page(page, file="p.txt")
+    article = parsed.articles[0]
+    assert texts(article) == ["“值得我来跑一跑。”张洁冰说。", "后面一段。"]
+    assert (article.continued, article.dropped) == ("下转2版", [Dropped("(下转2版)", "continuation")])
+    assert parsed.dropped == [Dropped("（完）", "page furniture"), Dropped("责任编辑：王五", "page furniture")]
+
+
+def test_news_about_weather_or_banks_is_not_dropped() -> None:
+    page = (
+        "寒潮来袭\n\n■记者 甲乙\n\n今天，嘉兴迎来寒潮，最低气温将降至零下2℃。\n\n银行助力小微企业\n\n"
+        "工商银行推出新产品。\n"
+    )
+    parsed = parse_page(page, file="p.txt")
+    assert [(p.heading, p.text) for p in parsed.articles[0].paragraphs] == [
+        ("", "今天，嘉兴迎来寒潮，最低气温将降至零下2℃。"),
+        ("银行助力小微企业", "工商银行推出新产品。"),
+    ]
+    assert parsed.dropped == []
+
+
+def test_photo_byline_right_under_its_headline() -> None:
+    page = "前文\n\n■记者 甲\n\n前文正文。\n\n南湖雪景\n\n■摄影 记者 乙\n\n雪后的南湖格外美丽。\n"
+    parsed = parse_page(page, file="p.txt")
+    assert [(a.title, a.byline, texts(a)) for a in parsed.articles] == [
+        ("前文", "记者 甲", ["前文正文。"]),
+        ("南湖雪景", "摄影 记者 乙", ["雪后的南湖格外美丽。"]),
+    ]

@@ -198,3 +198,12 @@ def test_other_formats_go_through_the_formats_module(tmp_path: Path, monkeypatch
     assert (article.title, article.date, article.byline) == ("网页标题", "2024-12-01", "记者 甲")
     assert [p.text for p in article.paragraphs] == ["正文第一段。", "正文第二段。"]
     assert pdf == Skipped("b.pdf", "cannot extract text: RuntimeError: encrypted")
+
+
+def test_ids_given_twice_in_the_corpus_are_made_unique(tmp_path: Path) -> None:
+    row = json.dumps({"id": "bridge", "title": "大桥", "text": "正文。"}, ensure_ascii=False)
+    write(tmp_path / "a.jsonl", row + "\n")
+    write(tmp_path / "b.jsonl", row + "\n")
+    ids = [a.id for item in load_corpus(tmp_path) if isinstance(item, ParsedFile) for a in item.articles]
+    assert ids[0] == "bridge" and ids[1] != "bridge" and ids[1].startswith("b.jsonl-")
+    assert ids == [a.id for item in load_corpus(tmp_path) if isinstance(item, ParsedFile) for a in item.articles]
