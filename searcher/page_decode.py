@@ -14,7 +14,7 @@ import re
 from charset_normalizer import from_bytes
 
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-CJK_TEXT_RE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
+CJK_TEXT_RE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u2018-\u201d\u2014\u2026]")
 PLAIN_RE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u2000-\u206f\s!-~\u00b7\u00d7\u2160-\u217f]")
 BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig", "utf-8-sig"),
@@ -68,8 +68,8 @@ def _reads_as_chinese(text: str) -> bool:
 
 def _utf16_by_nuls(data: bytes) -> str | None:
     """UTF-16 text has its NULs (the high bytes of ASCII) at odd offsets in LE, even offsets in BE."""
-    odd = sum(1 for i in range(1, len(data), 2) if data[i] == 0)
-    even = sum(1 for i in range(0, len(data), 2) if data[i] == 0)
+    odd = data[1::2].count(0)
+    even = data[0::2].count(0)
     if len(data) % 2 or max(odd, even) < 2 * max(min(odd, even), 1):
         return None
     return "utf-16-le" if odd > even else "utf-16-be"
@@ -100,20 +100,47 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
                 raise ValueError(f"undecodable: invalid {name} after its byte-order mark")
             return _finish(text.lstrip("\ufeff"), name)
     if b"\x00" in data:
-        codec = _utf16_by_nuls(data)
-        text = _check(_strict(data, codec)) if codec else None
-        if text is None:
+        found = _utf16_with_nuls(data)
+        if found is None:
             raise ValueError("binary file")
-        return _finish(text, codec or "")
+        return _finish(*found)
     return _decode_without_nuls(data)
+
+
+def _plain_share(text: str) -> float:
+    """Share of visible characters that are ordinary text: ASCII, CJK punctuation, everyday hanzi."""
+    visible = [ch for ch in text if not ch.isspace()]
+    if not visible:
+        return 1.0
+    good = sum(1 for ch in visible if PLAIN_RE.match(ch) and (not "\u4e00" <= ch <= "\u9fff" or _is_common_hanzi(ch)))
+    return good / len(visible)
+
+
+def _utf16_with_nuls(data: bytes) -> tuple[str, str] | None:
+    """Decode NUL-bearing data as UTF-16, trying the byte order the NUL positions suggest first.
+
+    Both orders are scored, because characters like U+3000 (the ideographic space used to indent
+    Chinese paragraphs) put their NUL on the "wrong" side and would fool the position count alone.
+    """
+    guess = _utf16_by_nuls(data)
+    if len(data) % 2:
+        return None
+    order = [guess, *(c for c in ("utf-16-le", "utf-16-be") if c != guess)] if guess else ["utf-16-le", "utf-16-be"]
+    scored = []
+    for rank, codec in enumerate(order):
+        text = _check(_strict(data, codec))
+        if text is not None and not SUSPECT_RE.search(text):
+            scored.append((_plain_share(text), -rank, text, codec))
+    if not scored:
+        return None
+    share, _, text, codec = max(scored)
+    return (text, codec) if share >= PLAUSIBLE or (guess == codec and share >= 0.8) else None
 
 
 def _decode_without_nuls(data: bytes) -> tuple[str, str]:
     """The NUL-free cases: UTF-8, GB18030, pure-Chinese UTF-16, then charset-normalizer."""
-    text = _strict(data, "utf-8")
+    text = _check(_strict(data, "utf-8"))
     if text is not None:
-        if CONTROL_RE.search(text):
-            raise ValueError("binary file")
         return _finish(text, "utf-8")
     text = _strict(data, "gb18030")
     if text is not None and _reads_as_chinese(text):

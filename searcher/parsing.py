@@ -78,6 +78,7 @@ class _Body:
 
     runs: list[tuple[str, list[str]]] = field(default_factory=list)
     heading: str = ""
+    headings: list[str] = field(default_factory=list)
     current: list[str] = field(default_factory=list)
 
     def flush(self) -> None:
@@ -90,6 +91,7 @@ class _Body:
         """Start a new section; its paragraphs carry this heading."""
         self.flush()
         self.heading = heading
+        self.headings.append(heading)
 
     @property
     def open_sentence(self) -> bool:
@@ -344,6 +346,8 @@ def _build_article(blocks: Sequence[Block], kinds: Sequence[str], start: _Start,
         for text in repair_run(texts):
             number += 1
             article.paragraphs.append(Paragraph(number=number, text=text, heading=heading))
+    used = {heading for heading, _ in body.runs}
+    article.dropped.extend(Dropped(h, "heading without text") for h in body.headings if h not in used)
     return article
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from searcher.ids import IdAllocator, file_slug, given_id, is_url_safe
 from searcher.inspecting import inspect_to_dict, inspect_to_text
@@ -294,3 +298,30 @@ def test_photo_byline_right_under_its_headline() -> None:
         ("前文", "记者 甲", ["前文正文。"]),
         ("南湖雪景", "摄影 记者 乙", ["雪后的南湖格外美丽。"]),
     ]
+
+
+PIECES = st.sampled_from(
+    ["嘉兴", "南湖", "发展", "创新", "。", "！", "？", "“", "”", "（", "）", "■记者 张三", "通讯员 李四", "# ", "## ",
+     "【视角】", "(下转2版)", "扫一扫", "ICBC", "分行", "今天多云", "12℃", "在", "的", "2024年", "\n", "\n\n", "\n\n\n",
+     "　　", "  ", "abc", "3.5"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=60).map("".join))
+def test_any_text_parses_without_losing_words(text: str) -> None:
+    parsed = parse_page(text, file="fuzz.txt")
+    ids = [a.id for a in parsed.articles]
+    assert len(ids) == len(set(ids)) and all(is_url_safe(i) for i in ids)
+    parts = [d.text for d in parsed.dropped]
+    for a in parsed.articles:
+        assert [p.number for p in a.paragraphs] == list(range(1, len(a.paragraphs) + 1))
+        assert all(p.text.strip() for p in a.paragraphs)
+        parts += [a.byline, *(p.text for p in a.paragraphs), *(d.text for d in a.dropped)]
+        parts += list(dict.fromkeys(p.heading for p in a.paragraphs))
+        if a.title != "fuzz":  # the file stem stands in for a missing headline
+            parts.append(a.title)
+    marks = set("■#")
+    have = Counter(ch for part in parts for ch in part if not ch.isspace() and ch not in marks)
+    want = Counter(ch for ch in text if not ch.isspace() and ch not in marks)
+    assert want - have == Counter()

@@ -9,6 +9,8 @@ import types
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from searcher.errors import UnreadableFile
 from searcher.models import ParsedFile, Skipped
@@ -207,3 +209,36 @@ def test_ids_given_twice_in_the_corpus_are_made_unique(tmp_path: Path) -> None:
     ids = [a.id for item in load_corpus(tmp_path) if isinstance(item, ParsedFile) for a in item.articles]
     assert ids[0] == "bridge" and ids[1] != "bridge" and ids[1].startswith("b.jsonl-")
     assert ids == [a.id for item in load_corpus(tmp_path) if isinstance(item, ParsedFile) for a in item.articles]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_decode_bytes_either_decodes_or_explains(data: bytes) -> None:
+    try:
+        text, encoding = decode_bytes(data)
+    except ValueError as exc:
+        assert str(exc).startswith(("empty file", "binary file", "undecodable"))
+    else:
+        assert text.strip() and encoding
+
+
+def has_stop_or_newline(text: str) -> bool:
+    return ("。" in text or "\n" in text) and sum(ch in COMMON for ch in text) >= 4
+
+
+COMMON = "嘉兴南湖初冬的美不胜收发展创新经济开发区高质量新闻记者报道城市产业集群"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(COMMON + "，。“”\n　"), min_size=4, max_size=200).filter(has_stop_or_newline))
+def test_chinese_text_round_trips_through_every_encoding(text: str) -> None:
+    """Text with a 。 or a line break and a few words (a bare ideograph or two is ambiguous between encodings)."""
+    for encoding in ("utf-8", "gb18030", "utf-16-le", "utf-16-be"):
+        decoded, found = decode_bytes(text.encode(encoding))
+        assert (decoded, found) == (text, encoding)
+
+
+def test_utf16_indented_with_ideographic_spaces() -> None:
+    text = "　　　　嘉兴日报。\n"
+    assert decode_bytes(text.encode("utf-16-le")) == (text, "utf-16-le")
+    assert decode_bytes(text.encode("utf-16-be")) == (text, "utf-16-be")

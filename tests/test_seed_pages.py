@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,25 @@ def test_ids_are_stable_unique_and_url_safe() -> None:
 def test_every_article_has_a_title_and_file(prefix: str) -> None:
     for article in page(prefix).articles:
         assert article.title and article.file.startswith(prefix) and article.source == ""
+
+
+MARKS = set("■►#—")  # bullets, markdown hashes and the lead-in dash of `专家点评——` are layout, not words
+
+
+def visible_chars(parts) -> Counter:
+    return Counter(ch for part in parts for ch in part if not ch.isspace() and ch not in MARKS)
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_nothing_on_the_page_is_lost(prefix: str) -> None:
+    """Every character of the page ends up in a title, byline, heading, paragraph or dropped block."""
+    parsed = page(prefix)
+    parts = [d.text for d in parsed.dropped]
+    for a in parsed.articles:
+        parts += [a.title, a.byline, *(p.text for p in a.paragraphs), *(d.text for d in a.dropped)]
+        parts += list(dict.fromkeys(p.heading for p in a.paragraphs))
+    source = next(CORPUS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
+    missing = visible_chars([source]) - visible_chars(parts)
+    # The only deliberate removal: the `记` the PDF duplicated across the 书记 / 记、副总经理 cut.
+    assert missing == (Counter("记") if prefix == "000" else Counter())
+    assert visible_chars(parts) - visible_chars([source]) == Counter()
