@@ -61,7 +61,11 @@ def _article_lines(number: int, article: Article) -> list[str]:
 
 def inspect_to_text(parsed: ParsedFile) -> str:
     """A readable report: every article with its numbered paragraphs, then what was dropped and why."""
-    lines = [f"File: {parsed.path}", f"Encoding: {parsed.encoding or 'unknown'}", f"Articles: {len(parsed.articles)}"]
+    lines = [
+        f"File: {parsed.path}",
+        f"Encoding: {parsed.encoding or 'unknown'}",
+        f"Articles: {len(parsed.articles)}",
+    ]
     for bad in parsed.meta.get("skipped_lines", []):
         lines.append(f"Skipped line {bad['path']}: {bad['reason']}")
     for number, article in enumerate(parsed.articles, start=1):

@@ -15,6 +15,7 @@ from charset_normalizer import from_bytes
 
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 CJK_TEXT_RE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u2018-\u201d\u2014\u2026]")
+CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 PLAIN_RE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u2000-\u206f\s!-~\u00b7\u00d7\u2160-\u217f]")
 BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig", "utf-8-sig"),
@@ -112,7 +113,7 @@ def _plain_share(text: str) -> float:
     visible = [ch for ch in text if not ch.isspace()]
     if not visible:
         return 1.0
-    good = sum(1 for ch in visible if PLAIN_RE.match(ch) and (not "\u4e00" <= ch <= "\u9fff" or _is_common_hanzi(ch)))
+    good = sum(1 for ch in visible if PLAIN_RE.match(ch) and (not CJK_RE.match(ch) or _is_common_hanzi(ch)))
     return good / len(visible)
 
 
@@ -125,7 +126,7 @@ def _utf16_with_nuls(data: bytes) -> tuple[str, str] | None:
     guess = _utf16_by_nuls(data)
     if len(data) % 2:
         return None
-    order = [guess, *(c for c in ("utf-16-le", "utf-16-be") if c != guess)] if guess else ["utf-16-le", "utf-16-be"]
+    order = sorted(("utf-16-le", "utf-16-be"), key=lambda codec: codec != guess)
     scored = []
     for rank, codec in enumerate(order):
         text = _check(_strict(data, codec))

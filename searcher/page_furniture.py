@@ -21,7 +21,8 @@ TEASER = "teaser"
 CONTINUATION = "continuation"
 FURNITURE = "page furniture"
 
-CONTINUATION_RE = re.compile(r"^[（(]\s*(下转|转|上接|接)\s*第?\s*([0-9A-Za-z一二三四五六七八九十]+)\s*版\s*[）)]$")
+PAGE_NO = r"[0-9A-Za-z一二三四五六七八九十]+"
+CONTINUATION_RE = re.compile(rf"^[（(]\s*(下转|转|上接|接)\s*第?\s*({PAGE_NO})\s*版\s*[）)]$")
 TEASER_RE = re.compile(r"^[■●▲◆□►▶]?\s*导读|》》》|详见\s*第?\s*[0-9A-Za-z]+\s*版")
 WEATHER_START_RE = re.compile(r"^(今天|今日|今晨|今夜|明天|明日)")
 # A forecast names the sky, a temperature in ℃, a wind force and highs/lows; news about weather rarely all.
@@ -34,11 +35,13 @@ WEATHER_SIGNS = (
 AD_RE = re.compile(r"\b(ICBC|CCB|ABC|BOC)\b|提醒您|广告|热线|招商电话|订阅|(银行|分行|支行)$", re.MULTILINE)
 COLUMN_RE = re.compile(r"观察$|时评|专栏|第一时间发布|发表评论|^今日关注$|^新闻速递$")
 QR_RE = re.compile(r"扫一扫|扫码|二维码")
-CREDIT_RE = re.compile(r"^[（(]?\s*(本版|本文|本组)?\s*(图片|照片|图|摄影)\s*(由|/|：|:)\s*\S*?(提供|摄)?\s*[）)]?$")
+CREDIT_RE = re.compile(
+    r"^[（(]?\s*(本版|本文|本组)?\s*(图片|照片|图|摄影)\s*(由|/|：|:)\s*\S*?(提供|摄)?\s*[）)]?$"
+)
 FURNITURE_RE = re.compile(
     r"^(第\s*\d+\s*版|[A-Z]?\d+\s*版$|责任编辑|责编|美编|校对|版式|版面设计|[（(]\s*(完|全文完|终)\s*[）)]$)"
 )
-INLINE_CONTINUATION_RE = re.compile(r"\s*([（(]\s*(下转|转)\s*第?\s*[0-9A-Za-z一二三四五六七八九十]+\s*版\s*[）)])$")
+INLINE_CONTINUATION_RE = re.compile(rf"\s*([（(]\s*(下转|转)\s*第?\s*{PAGE_NO}\s*版\s*[）)])$")
 PAREN_BYLINE_RE = re.compile(r"^[（(]\s*((本报|特约|见习|首席)?(记者|通讯员|评论员)[^（）()]{1,40})[）)]$")
 
 MARKERS = "■►▶●◆▲□"

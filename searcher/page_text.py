@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 # Characters after which a block is a finished sentence, so the next block starts a new paragraph.
-# ：and ；count as ends: in news copy they close a lead-in or a list item whose next item is its own paragraph.
+# ：and ；count as ends: in news copy they close a lead-in, or a list item whose next item is its own
+# paragraph.
 SENTENCE_END = frozenset("。！？!?…；;：:.")
 # Closing quotes and brackets are looked through: `…介绍。”` ends a sentence, `以“闯”` does not.
 CLOSERS = "”’」』）)】》〉\"'"
@@ -50,8 +51,13 @@ def is_cjk(ch: str) -> bool:
     return bool(CJK_RE.match(ch))
 
 
+def _latin_word_char(ch: str) -> bool:
+    """An ASCII letter or digit, i.e. part of a word that needs a space before the next word."""
+    return ch.isascii() and ch.isalnum()
+
+
 def concat(left: str, right: str) -> str:
     """Join two pieces of one sentence: no space in CJK text, one space between two Latin words."""
-    if left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum():
+    if left and right and _latin_word_char(left[-1]) and _latin_word_char(right[0]):
         return f"{left} {right}"
     return left + right

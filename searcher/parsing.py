@@ -295,7 +295,8 @@ def _add_body_text(article: Article, body: _Body, text: str) -> None:
 def _build_article(blocks: Sequence[Block], kinds: Sequence[str], start: _Start, end: int,
                    page_dropped: list[Dropped]) -> Article:
     """Assemble one article from blocks[start.index:end]."""
-    article = Article(id="", title=collapse_spaces(" ".join(_strip_md(blocks[i].spaced) for i in start.title)))
+    title = collapse_spaces(" ".join(_strip_md(blocks[i].spaced) for i in start.title))
+    article = Article(id="", title=title)
     if start.byline is not None:
         article.byline, credit = pf.clean_byline(blocks[start.byline])
         if credit:
@@ -333,7 +334,8 @@ def _build_article(blocks: Sequence[Block], kinds: Sequence[str], start: _Start,
             _set_byline(article, pf.parenthesized_byline(block.text), block.text)
         else:
             nxt = order[pos] if pos < len(order) else None
-            role = _text_role(block, body, None if nxt is None else blocks[nxt], "" if nxt is None else kinds[nxt])
+            following = (blocks[nxt], kinds[nxt]) if nxt is not None else (None, "")
+            role = _text_role(block, body, *following)
             if role == "heading":
                 body.set_heading(_heading_text(block))
             elif role == "caption":
@@ -360,7 +362,8 @@ def parse_page(text: str, *, file: str, meta: Mapping[str, Any] | None = None) -
     starts = _find_starts(blocks, kinds)
     first = starts[0].index if starts else len(blocks)
     for i in range(first):
-        page_dropped.append(Dropped(blocks[i].spaced, kinds[i] if kinds[i] in FURNITURE_KINDS else pf.FURNITURE))
+        reason = kinds[i] if kinds[i] in FURNITURE_KINDS else pf.FURNITURE
+        page_dropped.append(Dropped(blocks[i].spaced, reason))
     articles: list[Article] = []
     for n, start in enumerate(starts):
         end = starts[n + 1].index if n + 1 < len(starts) else len(blocks)

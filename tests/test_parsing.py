@@ -81,7 +81,10 @@ def test_markdown_title_and_headings() -> None:
     article = parse_page(page, file="a.md").articles[0]
     assert article.title == "大标题"
     assert article.byline == "本报记者 邓淑华 特约通讯员 陈一薇"
-    assert [(p.heading, p.text) for p in article.paragraphs] == [("", "导语一句。"), ("第一部分", "正文一句。")]
+    assert [(p.heading, p.text) for p in article.paragraphs] == [
+        ("", "导语一句。"),
+        ("第一部分", "正文一句。"),
+    ]
 
 
 def test_bare_author_line_under_the_first_headline() -> None:
@@ -108,7 +111,10 @@ def test_section_marker_joins_its_heading_line() -> None:
 
 
 def test_short_line_between_blank_runs_is_a_caption_not_a_heading() -> None:
-    page = "标题\n\n■记者 甲乙\n\n第一段。\n\n\n\n参观加西贝拉\n\n\n\n第二段。\n\n发展惠民，助力城市向新\n\n第三段。\n"
+    page = (
+        "标题\n\n■记者 甲乙\n\n第一段。\n\n\n\n参观加西贝拉\n\n\n\n第二段。\n\n"
+        "发展惠民，助力城市向新\n\n第三段。\n"
+    )
     article = parse_page(page, file="p.txt").articles[0]
     assert article.dropped == [Dropped("参观加西贝拉", "caption")]
     assert [(p.heading, p.text) for p in article.paragraphs] == [
@@ -167,16 +173,18 @@ def test_expert_comment_keeps_its_attribution_as_a_paragraph() -> None:
         ("专家点评", "点评正文第二段。"),
         ("专家点评", "（浙江数字化发展与治理研究中心 黄颖博士）"),
     ]
-    assert article.dropped == [Dropped("俯瞰图", "caption"), Dropped("（本版图片由桐乡经济开发区提供）", "caption")]
+    assert article.dropped == [
+        Dropped("俯瞰图", "caption"),
+        Dropped("（本版图片由桐乡经济开发区提供）", "caption"),
+    ]
 
 
 def test_meta_overrides_a_single_article() -> None:
     meta = {"title": "给定标题", "author": "张三", "date": "2024/12/3", "source": "嘉兴日报", "page": 8,
             "url": "https://example.org/a", "id": "given-id"}
     article = parse_page("页面标题\n\n正文。\n", file="x.txt", meta=meta).articles[0]
-    assert (article.title, article.byline, article.date, article.source, article.page, article.url, article.id) == (
-        "给定标题", "张三", "2024-12-03", "嘉兴日报", "8", "https://example.org/a", "given-id"
-    )
+    got = (article.title, article.byline, article.date, article.source, article.page, article.url, article.id)
+    assert got == ("给定标题", "张三", "2024-12-03", "嘉兴日报", "8", "https://example.org/a", "given-id")
 
 
 def test_meta_on_a_multi_article_page_sets_only_page_fields() -> None:
@@ -255,8 +263,8 @@ def test_one_paragraph_per_line_text_files_are_split_at_lines() -> None:
 
 def test_hard_wrapped_paragraph_stays_one_paragraph() -> None:
     page = (
-        "标题\n\n■记者 甲乙\n\n这是一个被固定宽度折行的段落，它的每一行\n都没有在句子结束的地方断开，所以应当\n"
-        "合成一段。\n"
+        "标题\n\n■记者 甲乙\n\n这是一个被固定宽度折行的段落，它的每一行\n"
+        "都没有在句子结束的地方断开，所以应当\n合成一段。\n"
     )
     assert texts(parse_page(page, file="p.txt").articles[0]) == [
         "这是一个被固定宽度折行的段落，它的每一行都没有在句子结束的地方断开，所以应当合成一段。"
@@ -270,12 +278,18 @@ def test_parenthesized_byline_at_the_end_becomes_the_byline() -> None:
 
 
 def test_continuation_marker_at_the_end_of_a_paragraph_is_split_off() -> None:
-    page = "标题\n\n■记者 甲乙\n\n“值得我来跑一跑。”张洁冰说。(下转2版)\n\n后面一段。\n\n（完）\n\n责任编辑：王五\n"
+    page = (
+        "标题\n\n■记者 甲乙\n\n“值得我来跑一跑。”张洁冰说。(下转2版)\n\n后面一段。\n\n"
+        "（完）\n\n责任编辑：王五\n"
+    )
     parsed = parse_page(page, file="p.txt")
     article = parsed.articles[0]
     assert texts(article) == ["“值得我来跑一跑。”张洁冰说。", "后面一段。"]
     assert (article.continued, article.dropped) == ("下转2版", [Dropped("(下转2版)", "continuation")])
-    assert parsed.dropped == [Dropped("（完）", "page furniture"), Dropped("责任编辑：王五", "page furniture")]
+    assert parsed.dropped == [
+        Dropped("（完）", "page furniture"),
+        Dropped("责任编辑：王五", "page furniture"),
+    ]
 
 
 def test_news_about_weather_or_banks_is_not_dropped() -> None:
@@ -301,9 +315,11 @@ def test_photo_byline_right_under_its_headline() -> None:
 
 
 PIECES = st.sampled_from(
-    ["嘉兴", "南湖", "发展", "创新", "。", "！", "？", "“", "”", "（", "）", "■记者 张三", "通讯员 李四", "# ", "## ",
-     "【视角】", "(下转2版)", "扫一扫", "ICBC", "分行", "今天多云", "12℃", "在", "的", "2024年", "\n", "\n\n", "\n\n\n",
-     "　　", "  ", "abc", "3.5"]
+    [
+        "嘉兴", "南湖", "发展", "创新", "。", "！", "？", "“", "”", "（", "）", "■记者 张三", "通讯员 李四",
+        "# ", "## ", "【视角】", "(下转2版)", "扫一扫", "ICBC", "分行", "今天多云", "12℃", "在", "的",
+        "2024年", "\n", "\n\n", "\n\n\n", "　　", "  ", "abc", "3.5",
+    ]
 )
 
 

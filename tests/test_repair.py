@@ -76,7 +76,8 @@ def test_a_new_paragraph_opening_is_not_glued_to_a_cut_enumeration() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["2024年,嘉兴高新区以“闯”", "11月27日至29日，参加", "近日，根据德国", "据了解，高新区", "本报讯 记者"]
+    "text",
+    ["2024年,嘉兴高新区以“闯”", "11月27日至29日，参加", "近日，根据德国", "据了解，高新区", "本报讯 记者"],
 )
 def test_new_paragraph_openings(text: str) -> None:
     assert starts_new_paragraph(text)
