@@ -262,7 +262,7 @@ def _balanced_heading(text: str) -> bool:
 
 def _heading_like_line(text: str) -> bool:
     """A one-line section heading: the balanced shape, or a short comma-free phrase that is no fragment."""
-    if not 4 <= len(text) <= SHORT_LINE_MAX or _fragment_like(text) or text.count("“") != text.count("”"):
+    if not 2 <= len(text) <= SHORT_LINE_MAX or _fragment_like(text) or text.count("“") != text.count("”"):
         return False
     if _balanced_heading(text):
         return True

@@ -341,3 +341,14 @@ def test_any_text_parses_without_losing_words(text: str) -> None:
     have = Counter(ch for part in parts for ch in part if not ch.isspace() and ch not in marks)
     want = Counter(ch for ch in text if not ch.isspace() and ch not in marks)
     assert want - have == Counter()
+
+
+def test_short_heading_in_extracted_html_text() -> None:
+    """Text from searcher.formats: blocks separated by one blank line, the headline already removed."""
+    text = "昨天，晨曦中的南湖悄然换上了“华服”。\n\n湖心岛\n\n从空中俯瞰，湖心岛宛如调色盘。"
+    article = parse_page(text, file="a.html", meta={"title": "南湖初冬美景", "author": "王振宇"}).articles[0]
+    assert (article.title, article.byline) == ("南湖初冬美景", "王振宇")
+    assert [(p.heading, p.text) for p in article.paragraphs] == [
+        ("", "昨天，晨曦中的南湖悄然换上了“华服”。"),
+        ("湖心岛", "从空中俯瞰，湖心岛宛如调色盘。"),
+    ]
