@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .models import Article
+from .models import Article, Dropped
 
 PAGE_FIELDS = ("source", "date", "page", "url")
 DATE_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
@@ -56,12 +56,20 @@ def apply_page_meta(article: Article, meta: Mapping[str, Any]) -> None:
 
 
 def apply_article_meta(article: Article, meta: Mapping[str, Any]) -> None:
-    """Set title and byline (from `author`) on the single article of a file."""
+    """Set title and byline (from `author`) on the single article of a file.
+
+    What the page itself said is not thrown away silently: a different parsed title or byline is
+    listed in `dropped`, so `inspect` shows it (it may be a subtitle worth keeping in the source).
+    """
     title = text_field(meta, "title")
     if title:
+        if article.title and article.title != title:
+            article.dropped.insert(0, Dropped(article.title, "title replaced by metadata"))
         article.title = title
     author = text_field(meta, "author") or text_field(meta, "byline")
     if author:
+        if article.byline and article.byline != author:
+            article.dropped.insert(0, Dropped(article.byline, "byline replaced by metadata"))
         article.byline = author
 
 

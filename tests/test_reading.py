@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searcher.errors import UnreadableFile
-from searcher.models import ParsedFile, Skipped
+from searcher.models import Dropped, ParsedFile, Skipped
 from searcher.reading import decode_bytes, discover_files, load_corpus, load_file
 
 PAGE = "初冬的南湖\n美不胜收\n\n■摄影 记者 王振宇\n\n晨曦中的南湖悄然换上了“华服”，嘉兴的初冬格外美丽。\n"
@@ -109,6 +109,10 @@ def test_front_matter_overrides_what_parsing_infers(tmp_path: Path) -> None:
         "南湖初冬", "王振宇", "2024-12-01", "嘉兴日报", "A2", "https://example.org/lake"
     )
     assert [p.text for p in article.paragraphs] == [BODY]
+    assert article.dropped[:2] == [
+        Dropped("摄影 记者 王振宇", "byline replaced by metadata"),
+        Dropped("初冬的南湖 美不胜收", "title replaced by metadata"),
+    ]
 
 
 def test_front_matter_id_is_honoured(tmp_path: Path) -> None:
