@@ -87,14 +87,13 @@ class Rebuilder:
 
     def _progress(self, path: str) -> None:
         """build_index calls this before reading each file; so every earlier file is done."""
-        if self.on_file is not None:
+        if not _JSONL_LINE.search(path):
+            with self._lock:
+                if self._status["current"] is not None:
+                    self._status["files_done"] += 1
+                self._status["current"] = path
+        if self.on_file is not None:  # outside the lock: a hook that blocks must not block status()
             self.on_file(path)
-        if _JSONL_LINE.search(path):
-            return
-        with self._lock:
-            if self._status["current"] is not None:
-                self._status["files_done"] += 1
-            self._status["current"] = path
 
     def _run(self) -> None:
         try:

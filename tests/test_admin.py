@@ -323,7 +323,8 @@ def test_multipart_without_files_is_400(client: FlaskClient) -> None:
 def test_busy_writer_is_409_with_its_message(client: FlaskClient, dirs: tuple[Path, Path]) -> None:
     with store.writer_lock(dirs[1]):
         response = client.post("/api/articles", json={"title": "标题", "text": "正文。"}, headers=AUTH)
-    assert "another build or add" in assert_error(response, 409, "conflict")
+    message = assert_error(response, 409, "conflict")
+    assert "another build or add" in message and "send again" in message and "uploads/" in message
     # The file stays in the corpus (the source of truth): the next build or add indexes it.
     assert len(uploaded_files(dirs[0])) == 1
     assert client.post("/api/articles", json={"title": "标题", "text": "正文。"}, headers=AUTH).status_code == 201

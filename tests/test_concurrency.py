@@ -17,7 +17,8 @@ import pytest
 from conftest import ARTICLES, write_jsonl
 
 from searcher.engine import Engine
-from searcher.indexing import add_files, build_index
+from searcher.indexing import BuildReport, add_files, build_index
+from searcher.jobs import Rebuilder
 from searcher.uploads import save_json_article
 from web import create_app
 
@@ -161,3 +162,79 @@ def test_fresh_searcher_per_call_sees_adds_without_reopening(corpus_and_index: t
     add_files([path], corpus, index)
     assert engine.health()["generation"] == generation
     assert engine.search(f'"{word}"').total == 1
+
+
+# --- the background rebuild runner --------------------------------------------------------------------------
+
+
+def test_only_one_of_many_simultaneous_starts_runs(corpus_and_index: tuple[Path, Path]) -> None:
+    release = threading.Event()
+    builds: list[int] = []
+
+    def held_build(*args: object, **kwargs: object) -> BuildReport:
+        builds.append(1)
+        assert release.wait(DEADLINE)
+        return build_index(*args, **kwargs)  # type: ignore[arg-type]
+
+    rebuilder = Rebuilder(*corpus_and_index, build=held_build)
+    barrier = threading.Barrier(8)
+    results: list[bool] = []
+
+    def start() -> None:
+        barrier.wait()
+        results.append(rebuilder.start())
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(DEADLINE)
+    assert sorted(results) == [False] * 7 + [True]
+    assert rebuilder.status()["state"] == "running"
+    release.set()
+    assert rebuilder.join(DEADLINE)
+    assert builds == [1]
+    status = rebuilder.status()
+    assert status["state"] == "done" and status["generation"] == "gen-000002"
+
+
+def test_progress_counts_files_not_bad_jsonl_lines(tmp_path: Path) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    write_jsonl(corpus / "a.jsonl", ARTICLES[:2])
+    (corpus / "a.jsonl").write_text((corpus / "a.jsonl").read_text(encoding="utf-8") + "{broken\n", encoding="utf-8")
+    (corpus / "b.txt").write_text("标题\n\n正文第一段，讲述南湖的故事。", encoding="utf-8")
+    (corpus / "c.exe").write_bytes(b"MZ")
+    seen: list[tuple[str, int]] = []
+    rebuilder = Rebuilder(corpus, index)
+    rebuilder.on_file = lambda path: seen.append((path, rebuilder.status()["files_done"]))
+    assert rebuilder.start()
+    assert rebuilder.join(DEADLINE)
+    status = rebuilder.status()
+    assert status["state"] == "done", status
+    assert status["files_total"] == status["files_done"] == 3
+    assert status["articles"] == 3
+    assert {s["path"] for s in status["skipped"]} == {"a.jsonl:3", "c.exe"}
+    assert [done for path, done in seen if not path.endswith(":3")] == [0, 1, 2]
+
+
+def test_a_bug_in_the_build_ends_as_failed_not_stuck_running(corpus_and_index: tuple[Path, Path],
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    def broken_build(*args: object, **kwargs: object) -> BuildReport:
+        raise RuntimeError("boom")
+
+    rebuilder = Rebuilder(*corpus_and_index, build=broken_build)
+    assert rebuilder.start() and rebuilder.join(DEADLINE)
+    status = rebuilder.status()
+    assert (status["state"], status["error"]) == ("failed", "RuntimeError: boom")
+    assert "boom" in caplog.text
+    assert rebuilder.start()  # a failed build does not block the next one
+    assert rebuilder.join(DEADLINE)
+
+
+def test_missing_corpus_is_a_failed_rebuild(tmp_path: Path) -> None:
+    rebuilder = Rebuilder(tmp_path / "nope", tmp_path / "index")
+    assert rebuilder.start() and rebuilder.join(DEADLINE)
+    status = rebuilder.status()
+    assert status["state"] == "failed" and "corpus directory not found" in status["error"]
+    assert status["files_total"] == 0

@@ -172,7 +172,13 @@ def index_saved(corpus: Path, index: Path, paths: list[Path]) -> dict[str, Any]:
     only be skipped by every later build. A file already indexed with the same content is reported with its
     articles' ids all the same, so sending something twice gives the same answer.
     """
-    report = add_files(paths, corpus, index, wait=lock_wait())
+    try:
+        report = add_files(paths, corpus, index, wait=lock_wait())
+    except IndexBusy as exc:
+        # The files stay in the corpus: a rebuild that starts later includes them, and sending them again
+        # (which stores nothing twice) indexes them as soon as the other writer is done.
+        saved = ", ".join(_relative(p, corpus) for p in paths)
+        raise Conflict(f"{exc}. Saved in the corpus as {saved}; send again to index now（已保存，请稍后重试）") from exc
     skipped = [{"path": _relative(s.path, corpus), "reason": s.reason} for s in report.skipped]
     unusable = {s["path"] for s in skipped}
     kept = [p for p in paths if _relative(p, corpus) not in unusable]
