@@ -179,6 +179,7 @@ def _add_one(writer: IndexWriter, searcher: Any, path: Path, corpus_dir: Path, r
     content_hash = file_hash(target)
     if _stored_hash(searcher, rel) == content_hash:
         report.unchanged += 1
+        report.article_ids += sorted({d["article_id"] for d in searcher.documents(file=rel)})
         return
     try:
         parsed = load_file(target, corpus_dir.resolve())
@@ -187,6 +188,7 @@ def _add_one(writer: IndexWriter, searcher: Any, path: Path, corpus_dir: Path, r
         return
     report.removed += writer.delete_by_term("file", rel)
     _add_parsed(writer, parsed, content_hash, report)
+    report.skipped += [Skipped(bad["path"], bad["reason"]) for bad in parsed.meta.get("skipped_lines", [])]
 
 
 def remove_articles(article_ids: Iterable[str], index_dir: Path, wait: float = 0.0) -> dict[str, int]:

@@ -153,3 +153,14 @@ def test_kill_9_during_a_build_leaves_the_old_generation_answering(corpus, tmp_p
     assert {q: [h.id for h in Engine(index).search(q).hits] for q in queries} == before
     assert build_index(corpus, index).articles == 5  # the stale lock and the abandoned generation are cleared
     assert [g.name for g in store.generations(index)] == ["gen-000001", "gen-000003"]
+
+
+def test_add_reports_bad_jsonl_lines_and_ids_of_unchanged_files(corpus, tmp_path):
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    new = corpus / "mixed.jsonl"
+    new.write_text('{"id": "ok1", "title": "好", "text": "一篇好稿件。"}\n{not json\n', encoding="utf-8")
+    report = add_files([new], corpus, index)
+    assert report.article_ids == ["ok1"]
+    assert [s.path for s in report.skipped] == ["mixed.jsonl:2"]
+    assert add_files([new], corpus, index).article_ids == ["ok1"]
