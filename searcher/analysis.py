@@ -127,20 +127,33 @@ class JiebaTokenizer(_NormalizingTokenizer):
                 yield canonical, pos, start, end
 
 
+GRAM_SIZES = (1, 2, 3)
+
+
 class GramTokenizer(_NormalizingTokenizer):
-    """Character unigrams and bigrams, positioned by character index, so that any substring of the text
-    (two characters or more) is a phrase of consecutive bigrams and a single character is a unigram."""
+    """Character 1-, 2- and 3-grams, positioned by character index: any substring of up to three characters
+    is a single term (no position checks, which are slow in Whoosh), a longer one a phrase of consecutive
+    trigrams. Runs of letters, digits and CJK characters only; punctuation and spaces break them."""
 
     def _spans(self, norm: Normalized, mode: str) -> Iterator[tuple[str, int, int, int]]:
         text = norm.text
+        run_end = 0
         for i, char in enumerate(text):
             if not char.isalnum():
                 continue
-            yield char, i, i, i + 1
-            if i + 1 < len(text) and text[i + 1].isalnum():
-                yield text[i : i + 2], i, i, i + 2
+            if run_end <= i:
+                run_end = i
+                while run_end < len(text) and text[run_end].isalnum():
+                    run_end += 1
+            for n in GRAM_SIZES:
+                if i + n <= run_end:
+                    yield text[i : i + n], i, i, i + n
 
 
 def grams(text: str) -> list[str]:
-    """The bigram sequence of a (normalised) string: the terms of its substring phrase query."""
-    return [text[i : i + 2] for i in range(len(text) - 1)]
+    """The terms whose phrase matches `text` (an alphanumeric run) as a substring: itself when it is short
+    enough to be one gram, else its consecutive trigrams."""
+    n = GRAM_SIZES[-1]
+    if len(text) <= n:
+        return [text]
+    return [text[i : i + n] for i in range(len(text) - n + 1)]

@@ -61,10 +61,9 @@ def _is_date(value: str) -> bool:
 
 def ranked_page(searcher: Any, query: Q.Query, page: int, size: int, filter: Q.Query | None,
                 per_article: int | None) -> ResultsPage:
-    """One page of the exact top hits. Whoosh's default collector periodically "replaces" the matcher with one
-    that drops sub-queries it estimates cannot reach the top N; with our nested, boosted OR queries those
-    estimates are wrong and the first page changed with the page size. This collector scores every match."""
-    collector: Any = TopCollector(limit=page * size, usequality=False, replace=0)
+    """One page of the top hits, with Whoosh's block-quality optimisations (exact as long as every OR is an
+    `AnyOf`, see querying.py); the total is counted without scoring."""
+    collector: Any = TopCollector(limit=page * size)
     if per_article:
         collector = CollapseCollector(collector, "article_id", limit=per_article)
     if filter is not None:

@@ -14,6 +14,13 @@ from whoosh import query as Q
 from .analysis import grams, segment, sub_words
 from .query_syntax import ParsedQuery, Unit
 
+
+class AnyOf(Q.Or):
+    """Or that always builds Whoosh's tree of union matchers. For small indexes Whoosh otherwise picks an
+    array matcher whose quality bounds are wrong, and its top-N search then silently dropped the best hits."""
+
+    matcher_type = Q.Or.DEFAULT_MATCHER
+
 # Relative weights, tuned on the CMRC 2018 judgments (bench/relevance.py).
 TITLE_BOOST = 0.6
 HEADING_BOOST = 0.4
@@ -51,12 +58,8 @@ def substring(fieldname: str, text: str) -> Q.Query:
     """Exact substring match through a character n-gram field (punctuation splits it into parts)."""
     parts: list[Q.Query] = []
     for run in _alnum_runs(text):
-        if len(run) == 1:
-            parts.append(Q.Term(fieldname, run))
-        elif len(run) == 2:
-            parts.append(Q.Term(fieldname, run))
-        else:
-            parts.append(Q.Phrase(fieldname, grams(run)))
+        terms = grams(run)
+        parts.append(Q.Term(fieldname, terms[0]) if len(terms) == 1 else Q.Phrase(fieldname, terms))
     return parts[0] if len(parts) == 1 else Q.And(parts)
 
 
@@ -96,21 +99,21 @@ class Builder:
         ]
         for variant in self.variants(word):
             alts += [
-                Q.Or([substring("grams", variant)], boost=GRAM_BOOST),
-                Q.Or([substring("title_grams", variant)], boost=GRAM_BOOST * TITLE_BOOST),
-                Q.Or([substring("heading_grams", variant)], boost=GRAM_BOOST * HEADING_BOOST),
+                AnyOf([substring("grams", variant)], boost=GRAM_BOOST),
+                AnyOf([substring("title_grams", variant)], boost=GRAM_BOOST * TITLE_BOOST),
+                AnyOf([substring("heading_grams", variant)], boost=GRAM_BOOST * HEADING_BOOST),
             ]
-        return Q.Or(alts)
+        return AnyOf(alts)
 
     def word_in_body(self, word: str) -> Q.Query:
         term = self.synonyms.get(word, word)
-        return Q.Or([Q.Term("text", term)] + [substring("grams", v) for v in self.variants(word)])
+        return AnyOf([Q.Term("text", term)] + [substring("grams", v) for v in self.variants(word)])
 
     def phrase_anywhere(self, text: str) -> Q.Query:
-        return Q.Or([
+        return AnyOf([
             substring("grams", text),
-            Q.Or([substring("title_grams", text)], boost=TITLE_BOOST),
-            Q.Or([substring("heading_grams", text)], boost=HEADING_BOOST),
+            AnyOf([substring("title_grams", text)], boost=TITLE_BOOST),
+            AnyOf([substring("heading_grams", text)], boost=HEADING_BOOST),
         ])
 
     def unit(self, unit: Unit) -> tuple[Q.Query, Q.Query, list[str]]:
@@ -119,7 +122,7 @@ class Builder:
             return self.phrase_anywhere(unit.text), substring("grams", unit.text), [unit.text]
         words = words_of(unit.text)
         must = Q.And([self.word_anywhere(w) for w in words])
-        body = Q.Or([self.word_in_body(w) for w in words])
+        body = AnyOf([self.word_in_body(w) for w in words])
         if len(words) > 1:
             must = Q.AndMaybe(must, Q.Phrase("text", words, slop=1, boost=PROXIMITY_BOOST))
         return must, body, words
@@ -128,8 +131,8 @@ class Builder:
         """Excludes paragraphs (and their headings) that contain the text; the article title does not count,
         since the paragraph is what is returned."""
         if unit.phrase:
-            return Q.Or([substring("grams", unit.text), substring("heading_grams", unit.text)])
-        return Q.And([Q.Or([self.word_in_body(w), substring("heading_grams", w)]) for w in words_of(unit.text)])
+            return AnyOf([substring("grams", unit.text), substring("heading_grams", unit.text)])
+        return Q.And([AnyOf([self.word_in_body(w), substring("heading_grams", w)]) for w in words_of(unit.text)])
 
     def needles(self, words: list[str]) -> list[str]:
         out: list[str] = []
@@ -141,20 +144,23 @@ class Builder:
         musts, bodies, words = [], [], []
         for group in parsed.groups:
             built = [self.unit(u) for u in group]
-            musts.append(Q.Or([b[0] for b in built]))
+            musts.append(AnyOf([b[0] for b in built]))
             bodies += [b[1] for b in built]
             words += [w for b in built for w in b[2]]
         for unit in parsed.title:
             musts.append(substring("title_grams", unit.text) if unit.phrase else
-                         Q.And([Q.Or([Q.Term("title", w), substring("title_grams", w)]) for w in words_of(unit.text)]))
+                         Q.And([AnyOf([Q.Term("title", w), substring("title_grams", w)]) for w in words_of(unit.text)]))
         strict: Q.Query | None = None
-        if musts:
-            strict = Q.And(musts + ([Q.Or(bodies)] if bodies else []))
+        if len(musts) == 1 and bodies:
+            # One item: the body match decides; the title/heading alternatives only add to the score.
+            strict = Q.AndMaybe(AnyOf(bodies), musts[0])
+        elif musts:
+            strict = Q.And(musts + ([AnyOf(bodies)] if bodies else []))
         question = self.question(parsed, words)
         exclude = [self.exclusion(u) for u in parsed.exclude]
         if exclude:
-            strict = Q.AndNot(strict, Q.Or(exclude)) if strict is not None else None
-            question = Q.AndNot(question, Q.Or(exclude)) if question is not None else None
+            strict = Q.AndNot(strict, AnyOf(exclude)) if strict is not None else None
+            question = Q.AndNot(question, AnyOf(exclude)) if question is not None else None
         return QueryPlan(strict, question, self.needles(words), self.filter(parsed))
 
     def question(self, parsed: ParsedQuery, words: list[str]) -> Q.Query | None:
@@ -167,15 +173,15 @@ class Builder:
             subqueries.append(self.word_anywhere(word))
             subqueries += [Q.Term("text", sub, boost=0.5) for sub, _ in sub_words(word)]
         clauses = len(subqueries)
-        bigrams = {g for run in _alnum_runs(text) for g in grams(run)}
+        bigrams = {run[i : i + 2] for run in _alnum_runs(text) for i in range(len(run) - 1)}
         subqueries += [Q.Term("grams", g, boost=QUESTION_GRAM_BOOST) for g in sorted(bigrams)]
         subqueries += [Q.Term("title_grams", g, boost=QUESTION_GRAM_BOOST * TITLE_BOOST) for g in sorted(bigrams)]
-        return Q.Or(subqueries[:clauses], scale=COORDINATION) if False else Q.Or(subqueries, scale=COORDINATION)
+        return AnyOf(subqueries[:clauses], scale=COORDINATION) if False else AnyOf(subqueries, scale=COORDINATION)
 
     def filter(self, parsed: ParsedQuery) -> Q.Query | None:
         filters: list[Q.Query] = []
         if parsed.source:
-            filters.append(Q.Or([Q.Term("source", s) for s in parsed.source]))
+            filters.append(AnyOf([Q.Term("source", s) for s in parsed.source]))
         if parsed.date_from or parsed.date_to:
             filters.append(Q.TermRange("date", parsed.date_from, parsed.date_to))
         return Q.And(filters) if filters else None
