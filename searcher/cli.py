@@ -188,7 +188,10 @@ def serve(corpus: Path | None, index: Path | None, host: str, port: int, threads
     from web import create_app
     from web import serve as run_server
 
+    from .engine import Engine
+
     app = create_app({"INDEX_DIR": str(config.index_dir(index)), "CORPUS_DIR": str(config.corpus_dir(corpus))})
+    Engine(config.index_dir(index)).warm_up()
     click.echo(f"serving http://{host}:{port}/ (index {config.index_dir(index)})", err=True)
     run_server(app, host=host, port=port, threads=threads)
 

@@ -23,7 +23,8 @@ from whoosh.index import Index
 from whoosh.searching import ResultsPage
 
 from . import store
-from .errors import BadQuery, NotFound
+from .analysis import segment
+from .errors import BadQuery, IndexMissing, NotFound
 from .highlight import highlight
 from .models import Article, ArticleRef, Hit, Paragraph, SearchResult
 from .query_syntax import ParsedQuery, parse_query
@@ -144,6 +145,14 @@ class Engine:
         return Hit(id=doc["id"], rank=rank, score=round(result.score, 4), text=text,
                    highlight=highlight(text, plan.needles), paragraph=number,
                    heading=doc.get("heading", ""), article=ref)
+
+    def warm_up(self) -> None:
+        """Load jieba's dictionary (about a second) and open the index before the first user waits for it."""
+        segment("预热")
+        try:
+            self._index()
+        except IndexMissing:
+            pass
 
     def highlight_terms(self, query: str) -> list[str]:
         """The normalised words and phrases a query marks (synonyms included), for marking whole articles."""

@@ -266,11 +266,12 @@ def test_unexpected_failure_is_json_500_and_logged(
 # --- the document and the app --------------------------------------------------------------------------------
 
 
-def test_openapi_document_describes_every_api_route(app: Flask, document: dict[str, Any]) -> None:
+def test_openapi_document_describes_every_api_route(index_dir: Path, document: dict[str, Any]) -> None:
     assert document["openapi"].startswith("3.")
+    admin_app = create_app({"INDEX_DIR": str(index_dir), "ADMIN_TOKEN": "t"})
     routes = {
         rule.rule.replace("<path:article_id>", "{id}")
-        for rule in app.url_map.iter_rules()
+        for rule in admin_app.url_map.iter_rules()
         if rule.rule.startswith("/api/")
     }
     assert routes == set(document["paths"])

@@ -146,6 +146,37 @@ SEARCH_PARAMETERS = [
 ]
 
 
+_ADMIN_NOTE = "Admin: only when SEARCHER_ADMIN_TOKEN is set (otherwise 404); `Authorization: Bearer <token>`."
+_STATUS = {"type": "object", "required": ["state"], "properties": {
+    "state": {"type": "string", "enum": ["idle", "running", "done", "failed"]}}}
+_UPLOADED = {"type": "object", "required": ["articles", "files", "skipped"], "properties": {
+    "articles": {"type": "array", "items": STRING}, "files": {"type": "array"}, "skipped": {"type": "array"}}}
+
+
+def _admin(operation: str, summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    base = {"401": _error("missing or wrong bearer token"), "404": _error("admin is not enabled")}
+    return {"operationId": operation, "summary": summary, "description": _ADMIN_NOTE,
+            "security": [{"bearer": []}], "responses": responses | base, **extra}
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ADMIN_PATHS: dict[str, Any] = {
+    "/api/articles": {"post": _admin(
+        "addArticles", "Upload article files (multipart `files`) or JSON articles {title, text, source, date, url}",
+        {"201": _json("saved into the corpus and indexed", _UPLOADED), "400": _error("invalid article"),
+         "409": _error("another writer is busy"), "413": _error("too large"), "415": _error("unsupported type")},
+        requestBody={"content": {"multipart/form-data": {}, "application/json": {}}})},
+    "/api/rebuild": {"post": _admin(
+        "rebuild", "Start a full rebuild in the background",
+        {"202": _json("started", _STATUS), "409": _error("a rebuild is already running")})},
+    "/api/rebuild/status": {"get": _admin("rebuildStatus", "Progress of the background rebuild",
+                                          {"200": _json("status", _STATUS)})},
+}
+
+
 def openapi_document() -> dict[str, Any]:
     """The document served at /api/openapi.json."""
     return {
@@ -187,6 +218,7 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": _ok("the index is ready", "Health"), "503": _NO_INDEX},
                 }
             },
+            **ADMIN_PATHS,
             "/api/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -195,5 +227,5 @@ def openapi_document() -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": SCHEMAS, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
