@@ -78,6 +78,7 @@ class Engine:
         self.index_dir = Path(index_dir)
         self._lock = threading.Lock()
         self._opened: tuple[str, Index, Builder] | None = None
+        self._local = threading.local()
 
     def _index(self) -> tuple[str, Index, Builder]:
         """The live generation's index, reopened when `CURRENT` names another one."""
@@ -88,6 +89,22 @@ class Engine:
                 synonyms = getattr(ix.schema["text"].analyzer, "synonyms", {})
                 self._opened = (generation.name, ix, Builder(synonyms))
             return self._opened
+
+    def _searcher(self) -> tuple[Any, Builder]:
+        """This thread's searcher, kept between calls: opening one reads the term index (half a second on a
+        100k-paragraph index). A commit by `searcher add` or a new generation gets a new searcher. Each thread
+        has its own, so no Whoosh reader is shared between threads."""
+        generation, ix, builder = self._index()
+        local = self._local
+        current = getattr(local, "searcher", None)
+        if current is not None and local.generation == generation and current.up_to_date():
+            return current, builder
+        if current is not None:
+            current.close()
+        # A whole new searcher after a commit: Whoosh's refresh() reuses segment readers that miss new deletions.
+        fresh = ix.searcher(weighting=scoring.BM25F())
+        local.searcher, local.generation = fresh, generation
+        return fresh, builder
 
     def search(
         self,
@@ -104,15 +121,14 @@ class Engine:
         characters or a malformed date, IndexMissing when no index was built. The query text never raises."""
         started = time.perf_counter()
         validate(query, page, size, date_from, date_to)
-        _, ix, builder = self._index()
+        searcher, builder = self._searcher()
         parsed = parse_query(query)
         if source:
             parsed.source.append(source)
         parsed.date_from = date_from or parsed.date_from
         parsed.date_to = date_to or parsed.date_to
         plan = builder.plan(parsed)
-        with ix.searcher(weighting=scoring.BM25F()) as searcher:
-            hits, total, partial = self._run(searcher, parsed, plan, builder, page, size, per_article)
+        hits, total, partial = self._run(searcher, parsed, plan, builder, page, size, per_article)
         took = round((time.perf_counter() - started) * 1000, 2)
         return SearchResult(query, total, page, size, took, hits, partial)
 
@@ -150,7 +166,7 @@ class Engine:
         """Load jieba's dictionary (about a second) and open the index before the first user waits for it."""
         segment("预热")
         try:
-            self._index()
+            self._searcher()
         except IndexMissing:
             pass
 
@@ -163,10 +179,9 @@ class Engine:
 
     def article(self, article_id: str) -> Article:
         """The whole article with every paragraph, in order; raises NotFound."""
-        _, ix, _ = self._index()
-        with ix.searcher() as searcher:
-            docs = [hit.fields() for hit in searcher.search(Q.Term("article_id", article_id), limit=None,
-                                                              sortedby="paragraph")]
+        searcher, _ = self._searcher()
+        docs = [hit.fields() for hit in searcher.search(Q.Term("article_id", article_id), limit=None,
+                                                          sortedby="paragraph")]
         if not docs:
             raise NotFound(f"no article with id {article_id!r}")
         first = docs[0]
@@ -179,15 +194,13 @@ class Engine:
 
     def health(self) -> dict[str, Any]:
         """{"generation": str, "articles": int, "paragraphs": int}."""
-        generation, ix, _ = self._index()
-        with ix.searcher() as searcher:
-            articles = sum(1 for _ in searcher.reader().lexicon("article_id"))
-            return {"generation": generation, "articles": articles, "paragraphs": searcher.doc_count()}
+        searcher, _ = self._searcher()
+        articles = sum(1 for _ in searcher.reader().lexicon("article_id"))
+        return {"generation": self._local.generation, "articles": articles, "paragraphs": searcher.doc_count()}
 
     def _lexicon(self, fieldname: str) -> list[str]:
-        _, ix, _ = self._index()
-        with ix.searcher() as searcher:
-            return [t.decode("utf-8") for t in searcher.reader().lexicon(fieldname) if t]
+        searcher, _ = self._searcher()
+        return [t.decode("utf-8") for t in searcher.reader().lexicon(fieldname) if t]
 
     def sources(self) -> list[str]:
         """Every distinct source name, for the filter menu."""
