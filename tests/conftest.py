@@ -7,9 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from searcher.engine import Engine
 from searcher.indexing import build_index
+from web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = ROOT / "corpus"
@@ -29,6 +32,15 @@ ARTICLES = [
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A corpus directory holding the four fixture articles as one JSONL file."""
+    path = tmp_path / "corpus"
+    path.mkdir()
+    write_jsonl(path / "a.jsonl", ARTICLES)
     return path
 
 
@@ -61,3 +73,21 @@ def seed_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     index = tmp_path_factory.mktemp("seed") / "index"
     build_index(SEED_CORPUS, index)
     return Engine(index)
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The web tests' index (tests/web_fixtures.py), built once per module."""
+    from web_fixtures import build_test_index
+
+    return build_test_index(tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture
+def app(index_dir: Path) -> Flask:
+    return create_app({"INDEX_DIR": str(index_dir), "TESTING": True})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

@@ -7,21 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
-from conftest import ARTICLES, SEED_CORPUS, write_jsonl
+from conftest import SEED_CORPUS, write_jsonl
 
 from searcher.cli import cli
 
 EXE = Path(sys.executable).with_name("searcher")
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    path = tmp_path / "corpus"
-    path.mkdir()
-    write_jsonl(path / "a.jsonl", ARTICLES)
-    return path
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

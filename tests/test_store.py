@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLES, write_jsonl
+from conftest import write_jsonl
 
 from searcher import store
 from searcher.engine import Engine
@@ -20,14 +20,6 @@ from searcher.errors import IndexBusy, IndexMissing
 from searcher.indexing import add_files, build_index, remove_articles
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    path = tmp_path / "corpus"
-    path.mkdir()
-    write_jsonl(path / "a.jsonl", ARTICLES)
-    return path
 
 
 def test_no_index_is_a_clear_error(tmp_path):

@@ -11,26 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from web_fixtures import LONE, SOURCES, UNIQUE, WORD, build_test_index, response_schema, schema_errors
+from web_fixtures import LONE, SOURCES, UNIQUE, WORD, response_schema, schema_errors
 
 from searcher.engine import Engine
 from web import create_app
 from web.security import HEADERS
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_test_index(tmp_path_factory.mktemp("web-api"))
-
-
-@pytest.fixture
-def app(index_dir: Path) -> Flask:
-    return create_app({"INDEX_DIR": str(index_dir), "TESTING": True})
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 @pytest.fixture(scope="module")

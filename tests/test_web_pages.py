@@ -8,9 +8,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from web_fixtures import LONE, MISSING, SOURCES, UNIQUE, WORD, XSS_TITLE, build_test_index
+from web_fixtures import LONE, MISSING, SOURCES, UNIQUE, WORD, XSS_TITLE
 from werkzeug.datastructures import MultiDict
 
 from searcher.models import ArticleRef, Paragraph
@@ -20,21 +19,6 @@ from web.presenters import Pager, citation, sections
 from web.security import HEADERS
 
 PARTIAL_NOTICE = "没有同时包含全部词语的结果，以下为部分匹配"
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_test_index(tmp_path_factory.mktemp("web-pages"))
-
-
-@pytest.fixture
-def app(index_dir: Path) -> Flask:
-    return create_app({"INDEX_DIR": str(index_dir), "TESTING": True})
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def page(client: FlaskClient, url: str, status: int = 200, **query: str) -> str:
