@@ -20,7 +20,6 @@ from whoosh import query as Q
 from whoosh import scoring
 from whoosh.collectors import CollapseCollector, FilterCollector, TopCollector
 from whoosh.index import Index
-from whoosh.searching import ResultsPage
 
 from . import store
 from .analysis import segment
@@ -29,6 +28,7 @@ from .highlight import highlight
 from .models import Article, ArticleRef, Hit, Paragraph, SearchResult
 from .query_syntax import ParsedQuery, parse_query
 from .querying import Builder, QueryPlan
+from .rerank import DEPTH, Candidate, alnum_bigrams, idf_weights, rerank
 
 MAX_QUERY_CHARS = 500
 MAX_PAGE_SIZE = 100
@@ -60,17 +60,18 @@ def _is_date(value: str) -> bool:
         return False
 
 
-def ranked_page(searcher: Any, query: Q.Query, page: int, size: int, filter: Q.Query | None,
-                per_article: int | None) -> ResultsPage:
-    """One page of the top hits, with Whoosh's block-quality optimisations (exact as long as every OR is an
-    `AnyOf`, see querying.py); the total is counted without scoring."""
-    collector: Any = TopCollector(limit=page * size)
+def top_candidates(searcher: Any, query: Q.Query, limit: int, filter: Q.Query | None,
+                   per_article: int | None) -> tuple[list[Candidate], int]:
+    """The best `limit` hits and the total, with Whoosh's block-quality optimisations (exact as long as every
+    OR is an `AnyOf`, see querying.py); the total is counted without scoring."""
+    collector: Any = TopCollector(limit=limit)
     if per_article:
         collector = CollapseCollector(collector, "article_id", limit=per_article)
     if filter is not None:
         collector = FilterCollector(collector, allow=filter)
     searcher.search_with_collector(query, collector)
-    return ResultsPage(collector.results(), page, size)
+    results = collector.results()
+    return [Candidate(hit, hit.score) for hit in results], len(results)
 
 
 class Engine:
@@ -136,21 +137,33 @@ class Engine:
              size: int, per_article: int | None) -> tuple[list[Hit], int, bool]:
         if plan.strict is None and plan.question is None:
             return [], 0, False
-        use_question = builder.is_question(parsed, plan.needles) or plan.strict is None
-        first = plan.question if use_question else plan.strict
-        results = ranked_page(searcher, first, page, size, plan.filter, per_article)
+        question = builder.is_question(parsed, plan.needles) or plan.strict is None
+        wanted = page * size
+        found, total = top_candidates(searcher, plan.question if question else plan.strict,
+                                      max(wanted, DEPTH) if question else wanted, plan.filter, per_article)
         partial = False
-        if len(results) == 0 and not use_question and plan.question is not None and not parsed.operators:
-            results = ranked_page(searcher, plan.question, page, size, plan.filter, per_article)
-            partial = len(results) > 0
-        # Whoosh clamps a page past the end to the last page; a client asking for it should get nothing.
-        hits = [] if results.pagenum != page else [
-            self._hit(r, plan, results.offset + i + 1) for i, r in enumerate(results)]
-        return hits, len(results), partial
+        if total == 0 and not question and plan.question is not None and not parsed.operators:
+            question = partial = True
+            found, total = top_candidates(searcher, plan.question, max(wanted, DEPTH), plan.filter, per_article)
+        if question:
+            found = self._rerank(searcher, found, parsed)
+        start = (page - 1) * size
+        hits = [self._hit(c, plan, start + i + 1) for i, c in enumerate(found[start:wanted])]
+        return hits, total, partial and total > 0
 
     @staticmethod
-    def _hit(result: Any, plan: QueryPlan, rank: int) -> Hit:
-        doc = result.fields()
+    def _rerank(searcher: Any, found: list[Candidate], parsed: ParsedQuery) -> list[Candidate]:
+        """Proximity re-ranking of the first DEPTH candidates of a question; the rest keep BM25 order."""
+        text = " ".join(u.text for group in parsed.groups for u in group)
+        reader = searcher.reader()
+        weights = idf_weights(alnum_bigrams(text), lambda g: reader.doc_frequency("grams", g), reader.doc_count())
+        top = max((c.score for c in found), default=1.0) or 1.0
+        head = rerank(found[:DEPTH], text, weights)
+        return head + [Candidate(c.source, c.score / top) for c in found[DEPTH:]]
+
+    @staticmethod
+    def _hit(candidate: Candidate, plan: QueryPlan, rank: int) -> Hit:
+        doc = candidate.document()
         article_id, number = doc["article_id"], doc["paragraph"]
         ref = ArticleRef(
             id=article_id, title=doc.get("title", ""), byline=doc.get("byline", ""),
@@ -158,7 +171,7 @@ class Engine:
             url=article_url(article_id, number), source_url=doc.get("source_url", ""),
         )
         text = doc.get("text", "")
-        return Hit(id=doc["id"], rank=rank, score=round(result.score, 4), text=text,
+        return Hit(id=doc["id"], rank=rank, score=round(candidate.score, 4), text=text,
                    highlight=highlight(text, plan.needles), paragraph=number,
                    heading=doc.get("heading", ""), article=ref)
 

@@ -1,0 +1,100 @@
+"""Second-stage ranking for natural-language questions: BM25 finds candidates, proximity picks the answer.
+
+BM25 scores each word on its own, so a long paragraph that mentions the question's words far apart can beat the
+one where they stand together in a sentence. For the top candidates we therefore add how much of the question
+(its character bigrams, weighted by IDF) appears inside one window of text, and how much appears in the title.
+Measured on CMRC 2018 questions (bench/relevance.py), this lifts MRR@10 by about two points.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .normalize import normalize_text
+
+DEPTH = 40
+WINDOW_WEIGHT = 0.6
+TITLE_WEIGHT = 0.5
+MIN_WINDOW = 30
+
+
+@dataclass
+class Candidate:
+    """A hit on its way to the page: a Whoosh hit until its stored fields are needed, then their dict."""
+
+    source: Any
+    score: float
+
+    def document(self) -> dict[str, Any]:
+        if not isinstance(self.source, dict):
+            self.source = self.source.fields()
+        return self.source
+
+
+def alnum_bigrams(text: str) -> set[str]:
+    """Bigrams inside runs of letters, digits and CJK characters of normalised text."""
+    grams: set[str] = set()
+    run: list[str] = []
+    for char in normalize_text(text) + " ":
+        if char.isalnum():
+            run.append(char)
+            continue
+        grams.update("".join(run[i : i + 2]) for i in range(len(run) - 1))
+        run = []
+    return grams
+
+
+def idf_weights(grams: set[str], doc_frequency: Callable[[str], int], doc_count: int) -> dict[str, float]:
+    """BM25's IDF for each bigram; bigrams that occur nowhere carry no weight."""
+    weights = {}
+    for gram in grams:
+        df = doc_frequency(gram)
+        if df:
+            weights[gram] = math.log(1 + (doc_count - df + 0.5) / (df + 0.5))
+    return weights
+
+
+def window_coverage(text: str, weights: dict[str, float], width: int) -> float:
+    """The largest total weight of distinct bigrams found within `width` characters of each other."""
+    norm = normalize_text(text)
+    hits = sorted((i, g) for g in weights for i in _find_all(norm, g))
+    best = current = 0.0
+    counts: dict[str, int] = {}
+    left = 0
+    for pos, gram in hits:
+        counts[gram] = counts.get(gram, 0) + 1
+        current += weights[gram] if counts[gram] == 1 else 0.0
+        while hits[left][0] < pos - width:
+            old = hits[left][1]
+            counts[old] -= 1
+            current -= weights[old] if counts[old] == 0 else 0.0
+            left += 1
+        best = max(best, current)
+    return best
+
+
+def _find_all(text: str, needle: str) -> list[int]:
+    found, start = [], text.find(needle)
+    while start != -1:
+        found.append(start)
+        start = text.find(needle, start + 1)
+    return found
+
+
+def rerank(candidates: list[Candidate], question: str, weights: dict[str, float]) -> list[Candidate]:
+    """New scores (BM25 relative to the best, plus proximity and title coverage), best first."""
+    if not candidates or not weights:
+        return candidates
+    total = sum(weights.values())
+    width = max(MIN_WINDOW, 3 * len(question))
+    top = max(c.score for c in candidates) or 1.0
+    for c in candidates:
+        doc = c.document()
+        title = normalize_text(doc.get("title", ""))
+        window = window_coverage(doc.get("text", ""), weights, width) / total
+        in_title = sum(w for g, w in weights.items() if g in title) / total
+        c.score = c.score / top + WINDOW_WEIGHT * window + TITLE_WEIGHT * in_title
+    return sorted(candidates, key=lambda c: -c.score)
