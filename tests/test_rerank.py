@@ -1,0 +1,31 @@
+"""Question re-ranking: the paragraph where the question's words stand together wins."""
+
+from __future__ import annotations
+
+from searcher.rerank import Candidate, alnum_bigrams, rerank, window_coverage
+
+
+def test_bigrams_ignore_punctuation_and_fold_width():
+    assert alnum_bigrams("ＡＢ，光伏") == {"ab", "光伏"}
+
+
+def test_window_coverage_counts_distinct_bigrams_near_each_other():
+    weights = {"光伏": 2.0, "企业": 1.0, "嘉兴": 1.0}
+    assert window_coverage("嘉兴光伏企业", weights, 10) == 4.0
+    assert window_coverage("嘉兴" + "。" * 50 + "光伏企业", weights, 10) == 3.0
+    assert window_coverage("光伏光伏光伏", weights, 10) == 2.0
+
+
+def test_rerank_prefers_the_compact_answer_over_a_slightly_higher_bm25_score():
+    weights = {g: 1.0 for g in alnum_bigrams("双环传动在哪一年签约")}
+    scattered = Candidate({"text": "双环" + "其他内容。" * 40 + "传动" + "别的。" * 40 + "签约", "title": ""}, 1.1)
+    compact = Candidate({"text": "双环传动于2015年签约桐乡经济开发区。", "title": ""}, 1.0)
+    ranked = rerank([scattered, compact], "双环传动在哪一年签约", weights)
+    assert ranked[0] is compact and ranked[0].score > ranked[1].score
+
+
+def test_title_coverage_counts():
+    weights = {"战国": 1.0, "无双": 1.0}
+    a = Candidate({"text": "一款游戏。", "title": "战国无双3"}, 1.0)
+    b = Candidate({"text": "一款游戏。", "title": "别的"}, 1.0)
+    assert rerank([b, a], "战国无双", weights)[0] is a
