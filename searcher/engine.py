@@ -128,7 +128,8 @@ class Engine:
             parsed.source.append(source)
         parsed.date_from = date_from or parsed.date_from
         parsed.date_to = date_to or parsed.date_to
-        plan = builder.plan(parsed)
+        reader = searcher.reader()
+        plan = builder.plan(parsed, lambda f, t: (reader.doc_frequency(f, t), reader.doc_count()))
         hits, total, partial = self._run(searcher, parsed, plan, builder, page, size, per_article)
         took = round((time.perf_counter() - started) * 1000, 2)
         return SearchResult(query, total, page, size, took, hits, partial)

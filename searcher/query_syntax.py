@@ -35,6 +35,7 @@ class ParsedQuery:
     date_from: str | None = None
     date_to: str | None = None
     operators: bool = False  # the user used syntax: keep strict semantics, no question heuristics
+    raw: str = ""
 
     @property
     def empty(self) -> bool:
@@ -93,7 +94,7 @@ def _field(query: ParsedQuery, name: str, value: str) -> bool:
 
 
 def parse_query(raw: str) -> ParsedQuery:
-    query = ParsedQuery()
+    query = ParsedQuery(raw=raw)
     pending_or = False
     for raw_token in _TOKEN.findall(raw.replace("\u3000", " ").replace("|", " OR ")):
         if raw_token == "OR":

@@ -7,12 +7,15 @@ not a strict AND: they rank by how many and which words and bigrams match.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from whoosh import query as Q
 
 from .analysis import grams, segment, sub_words
 from .query_syntax import ParsedQuery, Unit
+from .rerank import alnum_bigrams
 
 
 class AnyOf(Q.Or):
@@ -28,7 +31,12 @@ GRAM_BOOST = 0.35
 PROXIMITY_BOOST = 1.5
 QUESTION_GRAM_BOOST = 0.6
 QUESTION_MIN_WORDS = 4
-COORDINATION = None
+SUBWORD_BOOST = 0.5
+QUESTION_TERMS = 24
+COMMON_RATIO = 0.2
+QUESTION_MARKS = re.compile(r"[?？]|什么|哪|谁|多少|几[个年月日号次位种]|怎么|怎样|如何|为什么|为何|是否|吗$|呢$")
+
+DocFrequency = Callable[[str, str], tuple[int, int]]
 
 STOPWORDS = frozenset(
     "的 了 是 在 和 与 及 或 由 被 把 对 为 于 从 向 以 之 其 这 那 这个 那个 哪 哪个 哪些 哪里 哪儿 什么 谁 多少 几 "
@@ -140,7 +148,7 @@ class Builder:
             out += self.variants(word)
         return out
 
-    def plan(self, parsed: ParsedQuery) -> QueryPlan:
+    def plan(self, parsed: ParsedQuery, df: DocFrequency | None = None) -> QueryPlan:
         musts, bodies, words = [], [], []
         for group in parsed.groups:
             built = [self.unit(u) for u in group]
@@ -156,27 +164,32 @@ class Builder:
             strict = Q.AndMaybe(AnyOf(bodies), musts[0])
         elif musts:
             strict = Q.And(musts + ([AnyOf(bodies)] if bodies else []))
-        question = self.question(parsed, words)
+        question = self.question(parsed, words, df)
         exclude = [self.exclusion(u) for u in parsed.exclude]
         if exclude:
             strict = Q.AndNot(strict, AnyOf(exclude)) if strict is not None else None
             question = Q.AndNot(question, AnyOf(exclude)) if question is not None else None
         return QueryPlan(strict, question, self.needles(words), self.filter(parsed))
 
-    def question(self, parsed: ParsedQuery, words: list[str]) -> Q.Query | None:
-        """The ranked OR query: used for long questions, and as the fallback when the strict query finds nothing."""
-        text = " ".join(u.text for g in parsed.groups for u in g)
+    def question(self, parsed: ParsedQuery, words: list[str], df: DocFrequency | None = None) -> Q.Query | None:
+        """The ranked OR query for long questions, and the fallback when the strict query finds nothing: plain
+        terms only (words, their sub-words, character bigrams), since BM25 here only has to find candidates
+        that `rerank` then orders; position checks would make it slow. With `df` ((field, term) -> (count,
+        of total)) only the QUESTION_TERMS rarest terms are kept: common ones (中国, 公司) barely change the
+        order but cost a scored posting each."""
         if not words:
             return None
-        subqueries: list[Q.Query] = []
+        terms: list[tuple[str, str, float]] = []
         for word in dict.fromkeys(words):
-            subqueries.append(self.word_anywhere(word))
-            subqueries += [Q.Term("text", sub, boost=0.5) for sub, _ in sub_words(word)]
-        clauses = len(subqueries)
-        bigrams = {run[i : i + 2] for run in _alnum_runs(text) for i in range(len(run) - 1)}
-        subqueries += [Q.Term("grams", g, boost=QUESTION_GRAM_BOOST) for g in sorted(bigrams)]
-        subqueries += [Q.Term("title_grams", g, boost=QUESTION_GRAM_BOOST * TITLE_BOOST) for g in sorted(bigrams)]
-        return AnyOf(subqueries[:clauses], scale=COORDINATION) if False else AnyOf(subqueries, scale=COORDINATION)
+            term = self.synonyms.get(word, word)
+            terms += [("text", term, 1.0), ("title", term, TITLE_BOOST)]
+            terms += [("text", sub, SUBWORD_BOOST) for sub, _ in sub_words(word)]
+            if len(word) == 1:
+                terms.append(("grams", word, QUESTION_GRAM_BOOST))
+        text = " ".join(u.text for g in parsed.groups for u in g)
+        for gram in sorted(alnum_bigrams(text)):
+            terms += [("grams", gram, QUESTION_GRAM_BOOST), ("title_grams", gram, QUESTION_GRAM_BOOST * TITLE_BOOST)]
+        return AnyOf([Q.Term(f, t, boost=b) for f, t, b in _rarest(terms, df)])
 
     def filter(self, parsed: ParsedQuery) -> Q.Query | None:
         filters: list[Q.Query] = []
@@ -187,4 +200,18 @@ class Builder:
         return Q.And(filters) if filters else None
 
     def is_question(self, parsed: ParsedQuery, words: list[str]) -> bool:
-        return not parsed.operators and len(set(words)) >= QUESTION_MIN_WORDS
+        """A natural-language question (ranked, re-ranked) rather than keywords (strict AND): it asks
+        (？, 什么, 哪, 多少…) or is one long run of words; words the user separated by spaces are keywords."""
+        if parsed.operators or len(set(words)) < 2:
+            return False
+        return bool(QUESTION_MARKS.search(parsed.raw)) or (
+            len(parsed.groups) == 1 and len(set(words)) >= QUESTION_MIN_WORDS)
+
+
+def _rarest(terms: list[tuple[str, str, float]], df: DocFrequency | None) -> list[tuple[str, str, float]]:
+    """The QUESTION_TERMS terms found in the fewest paragraphs (terms found nowhere are dropped)."""
+    if df is None or len(terms) <= QUESTION_TERMS:
+        return terms
+    counted = sorted(((*df(f, t), (f, t, b)) for f, t, b in terms), key=lambda c: c[0])
+    kept = [term for n, total, term in counted if 0 < n <= COMMON_RATIO * total]
+    return (kept if len(kept) >= 2 else [term for n, _, term in counted if n][:2])[:QUESTION_TERMS]

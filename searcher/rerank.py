@@ -16,7 +16,7 @@ from typing import Any
 from .normalize import normalize_text
 
 DEPTH = 40
-WINDOW_WEIGHT = 0.6
+WINDOW_WEIGHT = 1.5
 TITLE_WEIGHT = 0.5
 MIN_WINDOW = 30
 
