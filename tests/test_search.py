@@ -149,3 +149,13 @@ def test_article_and_health(engine):
 def test_a_page_past_the_end_is_empty(engine):
     result = engine.search("嘉兴", size=2, page=5)
     assert result.total == 3 and result.hits == []
+
+
+def test_space_separated_keywords_stay_strict_however_many(engine):
+    result = engine.search("嘉兴 高新区 光伏 企业 核心")
+    assert ids(result) == ["solar-p1"] and not result.partial
+
+
+def test_a_question_is_ranked_not_filtered(engine):
+    result = engine.search("嘉兴哪家企业做逆变器？")
+    assert ids(result)[0] == "solar-p2" and not result.partial
