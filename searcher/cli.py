@@ -126,16 +126,18 @@ def remove(article_ids: tuple[str, ...], corpus: Path | None, index: Path | None
 @click.option("--source", default=None, help="Only this source.")
 @click.option("--date-from", default=None, help="Earliest date, YYYY-MM-DD.")
 @click.option("--date-to", default=None, help="Latest date, YYYY-MM-DD.")
+@click.option("--per-article", type=int, default=None, help="At most N paragraphs from one article.")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly what GET /api/search returns.")
 @clean_errors
 def search(query: str, corpus: Path | None, index: Path | None, page: int, size: int, source: str | None,
-           date_from: str | None, date_to: str | None, as_json: bool) -> None:
+           date_from: str | None, date_to: str | None, per_article: int | None, as_json: bool) -> None:
     """Search the index; Baidu-style syntax: "phrase", -exclude, a OR b, title:, source:, date:."""
     from .engine import Engine
     from .render import render_result
 
     result = Engine(config.index_dir(index)).search(query, page=page, size=size, source=source,
-                                                    date_from=date_from, date_to=date_to)
+                                                    date_from=date_from, date_to=date_to,
+                                                    per_article=per_article)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -32,6 +32,7 @@ from .rerank import DEPTH, Candidate, alnum_bigrams, idf_weights, rerank
 
 MAX_QUERY_CHARS = 500
 MAX_PAGE_SIZE = 100
+MAX_PER_ARTICLE = 10
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -41,13 +42,16 @@ def article_url(article_id: str, paragraph: int | None = None) -> str:
     return f"{url}#p-{paragraph}" if paragraph else url
 
 
-def validate(query: str, page: int, size: int, date_from: str | None, date_to: str | None) -> None:
+def validate(query: str, page: int, size: int, date_from: str | None, date_to: str | None,
+             per_article: int | None = None) -> None:
     if len(query) > MAX_QUERY_CHARS:
         raise BadQuery(f"query is longer than {MAX_QUERY_CHARS} characters")
     if page < 1:
         raise BadQuery("page must be 1 or more")
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise BadQuery(f"size must be between 1 and {MAX_PAGE_SIZE}")
+    if per_article is not None and not 1 <= per_article <= MAX_PER_ARTICLE:
+        raise BadQuery(f"per_article must be between 1 and {MAX_PER_ARTICLE}")
     for name, value in (("date_from", date_from), ("date_to", date_to)):
         if value and not _is_date(value):
             raise BadQuery(f"{name} must be a date like 2024-11-30")
@@ -121,7 +125,7 @@ class Engine:
         """Rank paragraphs for `query`; raises BadQuery for page < 1, size outside 1..100, a query over 500
         characters or a malformed date, IndexMissing when no index was built. The query text never raises."""
         started = time.perf_counter()
-        validate(query, page, size, date_from, date_to)
+        validate(query, page, size, date_from, date_to, per_article)
         searcher, builder = self._searcher()
         parsed = parse_query(query)
         if source:

@@ -263,7 +263,7 @@ def test_openapi_document_describes_every_api_route(index_dir: Path, document: d
     for ref in _refs(document):
         assert ref.removeprefix("#/components/schemas/") in document["components"]["schemas"], ref
     parameters = {p["name"] for p in document["paths"]["/api/search"]["get"]["parameters"]}
-    assert parameters == {"q", "page", "size", "source", "date_from", "date_to"}
+    assert parameters == {"q", "page", "size", "source", "date_from", "date_to", "per_article"}
 
 
 def _refs(node: Any) -> list[str]:
@@ -334,3 +334,10 @@ def test_serve_uses_waitress(monkeypatch: pytest.MonkeyPatch) -> None:
     serve(app, "127.0.0.1", 8765)
     assert calls[0]["app"] is app
     assert (calls[0]["host"], calls[0]["port"], calls[0]["threads"]) == ("127.0.0.1", 8765, 8)
+
+
+def test_search_per_article_keeps_one_article_from_filling_the_page(client: FlaskClient) -> None:
+    body = client.get("/api/search", query_string={"q": WORD, "per_article": 1, "size": 50}).get_json()
+    ids = [h["article"]["id"] for h in body["hits"]]
+    assert ids and len(ids) == len(set(ids))
+    assert client.get("/api/search", query_string={"q": WORD, "per_article": 11}).status_code == 400

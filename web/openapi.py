@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from searcher import __version__
-from searcher.engine import MAX_PAGE_SIZE, MAX_QUERY_CHARS
+from searcher.engine import MAX_PAGE_SIZE, MAX_PER_ARTICLE, MAX_QUERY_CHARS
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -143,6 +143,8 @@ SEARCH_PARAMETERS = [
     _query("source", {"type": "string"}, "only articles from this source"),
     _query("date_from", {"type": "string", "format": "date"}, "only articles dated on or after (YYYY-MM-DD)"),
     _query("date_to", {"type": "string", "format": "date"}, "only articles dated on or before (YYYY-MM-DD)"),
+    _query("per_article", {"type": "integer", "minimum": 1, "maximum": MAX_PER_ARTICLE},
+           "at most this many paragraphs from one article"),
 ]
 
 

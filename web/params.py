@@ -29,6 +29,7 @@ class SearchParams:
     source: str | None = None
     date_from: str | None = None
     date_to: str | None = None
+    per_article: int | None = None
 
     def engine_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for `Engine.search` (everything but the query)."""
@@ -51,7 +52,7 @@ class SearchParams:
 
 
 def parse_search_args(args: MultiDict[str, str]) -> SearchParams:
-    """Read q/page/size/source/date_from/date_to; raises BadQuery for numbers that are not integers."""
+    """Read q/page/size/source/date_from/date_to/per_article; raises BadQuery for numbers that are not integers."""
     return SearchParams(
         q=args.get("q", "").strip(),
         page=_int(args, "page", 1),
@@ -59,6 +60,7 @@ def parse_search_args(args: MultiDict[str, str]) -> SearchParams:
         source=_text(args, "source"),
         date_from=_date(args, "date_from"),
         date_to=_date(args, "date_to"),
+        per_article=_int(args, "per_article", 0) or None,
     )
 
 
