@@ -159,3 +159,20 @@ def test_space_separated_keywords_stay_strict_however_many(engine):
 def test_a_question_is_ranked_not_filtered(engine):
     result = engine.search("嘉兴哪家企业做逆变器？")
     assert ids(result)[0] == "solar-p2" and not result.partial
+
+
+def test_word_matches_rank_above_substring_only_matches(make_index):
+    engine = make_index([
+        {"id": "inside", "title": "桥", "text": "南京市长江大桥今天正式通车了。"},
+        {"id": "word", "title": "会", "text": "副市长今天出席了通车仪式。"},
+    ])
+    assert ids(engine.search("市长")) == ["word-p1", "inside-p1"]
+
+
+def test_user_dictionary_words_are_single_words(make_index):
+    rows = [{"id": "a", "title": "t", "text": "禾城大地遍吹创新之风。"}]
+    plain = make_index(rows)
+    assert "禾城大地" not in plain.highlight_terms("禾城大地")
+    engine = make_index(rows, userdict="禾城大地 10 ns\n")
+    assert engine.highlight_terms("禾城大地") == ["禾城大地"]
+    assert ids(engine.search("禾城大地")) == ["a-p1"]
