@@ -60,7 +60,8 @@ def main() -> None:
         corpus = Path(tmp) / "corpus"
         write_subset(corpus, args.paragraphs)
         print(f"{args.paragraphs} news paragraphs (JSONL), one build per row\n")
-        print("| writer processes | seconds | paragraphs/s | peak RSS MB (writer+worker) | index MB |\n|---|---|---|---|---|")
+        print("| writer processes | seconds | paragraphs/s | peak RSS MB (writer+worker) | index MB |")
+        print("|---|---|---|---|---|")
         for procs in (1, 2):
             r = run(corpus, Path(tmp) / f"index-{procs}", procs)
             print(f"| {procs} | {r['seconds']:.0f} | {r['paragraphs'] / r['seconds']:.0f} | {r['rss_mb']} "
