@@ -11,6 +11,7 @@ The schema is pickled into the index, so the tokenizers are module-level classes
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 
@@ -148,6 +149,11 @@ class GramTokenizer(_NormalizingTokenizer):
             for n in GRAM_SIZES:
                 if i + n <= run_end:
                     yield text[i : i + n], i, i, i + n
+
+
+def alnum_runs(text: str) -> list[str]:
+    """The runs of letters, digits and CJK characters: the stretches n-grams are taken from."""
+    return re.findall(r"[^\W_]+", text)
 
 
 def grams(text: str) -> list[str]:

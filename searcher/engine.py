@@ -33,7 +33,7 @@ from .rerank import DEPTH, Candidate, alnum_bigrams, idf_weights, rerank
 MAX_QUERY_CHARS = 500
 MAX_PAGE_SIZE = 100
 MAX_PER_ARTICLE = 10
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 def article_url(article_id: str, paragraph: int | None = None) -> str:
@@ -54,12 +54,13 @@ def validate(query: str, page: int, size: int, date_from: str | None, date_to: s
         raise BadQuery(f"per_article must be between 1 and {MAX_PER_ARTICLE}")
     for name, value in (("date_from", date_from), ("date_to", date_to)):
         if value and not _is_date(value):
-            raise BadQuery(f"{name} must be a date like 2024-11-30")
+            raise BadQuery(f"{name} must be a date like 2024-11-30, got {value[:20]!r}（日期格式应为 2024-11-30）")
 
 
 def _is_date(value: str) -> bool:
+    """A real calendar date as YYYY-MM-DD: 2023-13-45 would otherwise silently filter everything out."""
     try:
-        return bool(_ISO_DATE.match(value)) and bool(date.fromisoformat(value))
+        return bool(_ISO_DATE.fullmatch(value)) and bool(date.fromisoformat(value))
     except ValueError:
         return False
 

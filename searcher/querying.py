@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from whoosh import query as Q
 
-from .analysis import grams, segment, sub_words
+from .analysis import alnum_runs, grams, segment, sub_words
 from .query_syntax import ParsedQuery, Unit
 from .rerank import alnum_bigrams
 
@@ -65,23 +65,10 @@ def words_of(text: str) -> list[str]:
 def substring(fieldname: str, text: str) -> Q.Query:
     """Exact substring match through a character n-gram field (punctuation splits it into parts)."""
     parts: list[Q.Query] = []
-    for run in _alnum_runs(text):
+    for run in alnum_runs(text):
         terms = grams(run)
         parts.append(Q.Term(fieldname, terms[0]) if len(terms) == 1 else Q.Phrase(fieldname, terms))
     return parts[0] if len(parts) == 1 else Q.And(parts)
-
-
-def _alnum_runs(text: str) -> list[str]:
-    runs, current = [], []
-    for char in text:
-        if char.isalnum():
-            current.append(char)
-        elif current:
-            runs.append("".join(current))
-            current = []
-    if current:
-        runs.append("".join(current))
-    return runs
 
 
 class Builder:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .analysis import alnum_runs
 from .normalize import normalize_text
 
 DEPTH = 40
@@ -36,15 +37,7 @@ class Candidate:
 
 def alnum_bigrams(text: str) -> set[str]:
     """Bigrams inside runs of letters, digits and CJK characters of normalised text."""
-    grams: set[str] = set()
-    run: list[str] = []
-    for char in normalize_text(text) + " ":
-        if char.isalnum():
-            run.append(char)
-            continue
-        grams.update("".join(run[i : i + 2]) for i in range(len(run) - 1))
-        run = []
-    return grams
+    return {run[i : i + 2] for run in alnum_runs(normalize_text(text)) for i in range(len(run) - 1)}
 
 
 def idf_weights(grams: set[str], doc_frequency: Callable[[str], int], doc_count: int) -> dict[str, float]:
