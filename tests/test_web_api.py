@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,8 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     assert set(body) == {"error"}
     assert set(body["error"]) == {"code", "message"}
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    # English for scripts, then the Chinese a person reads, in full-width brackets.
+    assert re.search(r"（[^（）]*[\u4e00-\u9fff][^（）]*）$", body["error"]["message"]), body["error"]["message"]
     if code is not None:
         assert body["error"]["code"] == code
     return body["error"]
@@ -153,6 +156,29 @@ def test_bad_search_parameters_are_400(client: FlaskClient, document: dict[str, 
     assert_matches(document, "/api/search", 400, response.get_json())
 
 
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"q": WORD, "page": "0"}, "page must be 1 or more（页码必须从 1 开始）"),
+        ({"q": WORD, "page": "1234567890"}, "page is too large: at most 9 digits, got 10（页码太大，最多 9 位数字）"),
+        ({"q": WORD, "page": "1" * 40}, "page is too large: at most 9 digits, got 40（页码太大，最多 9 位数字）"),
+        ({"q": WORD, "size": "1" * 12}, "size is too large: at most 9 digits, got 12（每页条数太大，最多 9 位数字）"),
+        ({"q": WORD, "page": "abc"}, "page must be an integer, got 'abc'（页码必须是整数）"),
+        ({"q": "光" * 501}, "query is longer than 500 characters（查询词不能超过 500 个字）"),
+        ({}, "missing query parameter q（缺少查询词 q）"),
+    ],
+)
+def test_bad_parameter_messages(client: FlaskClient, query: dict[str, str], message: str) -> None:
+    assert assert_error(client.get("/api/search", query_string=query), 400, "bad_request")["message"] == message
+
+
+def test_the_largest_page_number_is_an_answer_not_an_error(client: FlaskClient, document: dict[str, Any]) -> None:
+    page = next(p for p in document["paths"]["/api/search"]["get"]["parameters"] if p["name"] == "page")
+    assert page["schema"]["maximum"] == 999_999_999
+    body = client.get("/api/search", query_string={"q": WORD, "page": "999999999"}).get_json()
+    assert (body["page"], body["hits"]) == (999_999_999, [])
+
+
 TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=30)
 
 
@@ -253,7 +279,7 @@ def test_unexpected_failure_is_json_500_and_logged(
 
 def test_openapi_document_describes_every_api_route(index_dir: Path, document: dict[str, Any]) -> None:
     assert document["openapi"].startswith("3.")
-    admin_app = create_app({"INDEX_DIR": str(index_dir), "ADMIN_TOKEN": "t"})
+    admin_app = create_app({"INDEX_DIR": str(index_dir), "ADMIN_TOKEN": "t" * 16})
     routes = {
         rule.rule.replace("<path:article_id>", "{id}")
         for rule in admin_app.url_map.iter_rules()
@@ -323,17 +349,22 @@ def test_one_engine_per_app(app: Flask) -> None:
         assert get_engine() is not other
 
 
-def test_serve_uses_waitress(monkeypatch: pytest.MonkeyPatch) -> None:
-    import waitress
+def test_serve_uses_waitress_with_secure_error_responses(monkeypatch: pytest.MonkeyPatch) -> None:
+    from waitress.server import BaseWSGIServer
 
-    from web import serve
+    from web import serve, server
 
-    calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **kwargs: calls.append({"app": app, **kwargs}))
+    servers: list[Any] = []
+    monkeypatch.setattr(BaseWSGIServer, "run", lambda self: servers.append(self))
     app = create_app({"INDEX_DIR": "unused"})
-    serve(app, "127.0.0.1", 8765)
-    assert calls[0]["app"] is app
-    assert (calls[0]["host"], calls[0]["port"], calls[0]["threads"]) == ("127.0.0.1", 8765, 8)
+    serve(app, "127.0.0.1", 0)
+    (running,) = servers
+    try:
+        assert running.channel_class is server.SecureChannel
+        assert (running.adj.host, running.adj.threads, running.adj.ident) == ("127.0.0.1", 8, "searcher")
+        assert running.adj.max_request_body_size == server.request_body_limit(app)
+    finally:
+        running.close()
 
 
 def test_search_per_article_keeps_one_article_from_filling_the_page(client: FlaskClient) -> None:

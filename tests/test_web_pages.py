@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
@@ -12,13 +13,13 @@ from flask.testing import FlaskClient
 from web_fixtures import LONE, MISSING, SOURCES, UNIQUE, WORD, XSS_TITLE
 from werkzeug.datastructures import MultiDict
 
-from searcher.models import ArticleRef, Paragraph
+from searcher.models import ArticleRef, Paragraph, SearchResult
 from web import create_app
 from web.params import SearchParams, parse_search_args
 from web.presenters import Pager, citation, sections
 from web.security import HEADERS
 
-PARTIAL_NOTICE = "没有同时包含全部词语的结果，以下为部分匹配"
+PARTIAL_NOTICE = "没有完全匹配的结果，以下为部分匹配"
 
 
 def page(client: FlaskClient, url: str, status: int = 200, **query: str) -> str:
@@ -140,38 +141,121 @@ def test_pagination_keeps_filters_and_size(client: FlaskClient) -> None:
 
 
 def test_page_beyond_the_last(client: FlaskClient) -> None:
+    last = -(-page_total(client, q=WORD) // 10)
     html = page(client, "/search", q=WORD, page="99")
-    assert "第 99 页没有结果" in html and "回到第一页" in html
+    assert f"<p>第 99 页没有结果，共 {last} 页。</p>" in html and "回到第一页" in html
+    assert '<nav class="pagination"' not in html and '<li class="hit">' not in html
+
+
+def page_total(client: FlaskClient, **query: str) -> int:
+    return client.get("/api/search", query_string=query).get_json()["total"]
+
+
+def page_links(html: str) -> set[str]:
+    return {unquote(a["href"] or "") for a in Tags(html).find("a") if "page=" in (a.get("href") or "")}
+
+
+@pytest.mark.parametrize("query", [{"q": WORD}, {"q": WORD, "per_article": "1"}, {"q": WORD, "source": SOURCES[1]},
+                                   {"q": WORD, "size": "7", "date_from": "2023-11-01"}])
+def test_every_page_offered_has_hits(client: FlaskClient, query: dict[str, str]) -> None:
+    """Follow every page link from the first page on: each has hits, and together they hold what was counted."""
+    first = page(client, "/search", **query)
+    pages, offered = {"first": first}, page_links(first)
+    while offered - set(pages):
+        url = sorted(offered - set(pages))[0]
+        pages[url] = page(client, url)
+        assert '<li class="hit">' in pages[url], url
+        offered |= page_links(pages[url])
+    hits = sum(html.count('<li class="hit">') for html in pages.values())
+    counted = {int(n) for html in pages.values() for n in re.findall(r"找到 <strong>(\d+)</strong> 条结果", html)}
+    assert counted == {hits} and hits > 0
+    assert len(pages) == -(-hits // int(query.get("size", "10")))
+
+
+def fake_result(monkeypatch: pytest.MonkeyPatch, total: int, hits: int, page_no: int = 1) -> None:
+    """Make the engine answer with `hits` real hits but claim `total`, as a filter used to make it do."""
+    from searcher.engine import Engine
+
+    real = Engine.search
+
+    def search(self: Engine, query: str, **kwargs: object) -> SearchResult:
+        found = real(self, WORD, size=10)
+        return replace(found, total=total, page=page_no, hits=found.hits[:hits])
+
+    monkeypatch.setattr(Engine, "search", search)
+
+
+def test_no_hits_offers_no_pages_whatever_the_total_says(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_result(monkeypatch, total=79, hits=0)
+    html = page(client, "/search", q="嘉兴 source:xyz")
+    assert "找到 <strong>0</strong> 条结果" in html
+    assert "没有找到与“<strong>嘉兴 source:xyz</strong>”相关的段落。" in html
+    assert '<nav class="pagination"' not in html and "第 1 页没有结果" not in html
+
+
+def test_a_short_page_is_the_last_page(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_result(monkeypatch, total=79, hits=3)
+    html = page(client, "/search", q=WORD)
+    assert html.count('<li class="hit">') == 3
+    assert "找到 <strong>3</strong> 条结果" in html
+    assert '<nav class="pagination"' not in html and "下一页" not in html
 
 
 def test_partial_matches_notice(client: FlaskClient) -> None:
     html = page(client, "/search", q=f"{WORD} {LONE}")
-    assert PARTIAL_NOTICE in html
+    assert html.count(f'<p class="notice notice-partial">{PARTIAL_NOTICE}</p>') == 1
+    assert html.index(PARTIAL_NOTICE) < html.index('<li class="hit">')
+    assert PARTIAL_NOTICE not in page(client, "/search", q=WORD)
+    assert PARTIAL_NOTICE not in page(client, "/search", q=MISSING)
 
 
 def test_no_results_message(client: FlaskClient) -> None:
     html = page(client, "/search", q=MISSING)
     assert "没有找到与“<strong>恐龙化石</strong>”相关的段落" in html
-    assert '<li class="hit">' not in html
+    assert '<li class="hit">' not in html and '<nav class="pagination"' not in html
     filtered = page(client, "/search", q=MISSING, source=SOURCES[0])
     assert "去掉来源和日期筛选再试" in filtered
 
 
 @pytest.mark.parametrize(
-    "query",
+    ("query", "message"),
     [
-        {"q": WORD, "page": "0"},
-        {"q": WORD, "page": "x"},
-        {"q": WORD, "size": "1000"},
-        {"q": WORD, "date_from": "2023/01/01"},
-        {"q": "光" * 501},
+        ({"q": WORD, "page": "0"}, "页码必须从 1 开始"),
+        ({"q": WORD, "page": "x"}, "页码必须是整数"),
+        ({"q": WORD, "page": "1234567890"}, "页码太大，最多 9 位数字"),
+        ({"q": WORD, "page": "-1234567890"}, "页码太小，最多 9 位数字"),
+        ({"q": WORD, "size": "1000"}, "每页条数必须在 1 到 100 之间"),
+        ({"q": WORD, "size": "ten"}, "每页条数必须是整数"),
+        ({"q": WORD, "per_article": "11"}, "每篇文章的段数必须在 1 到 10 之间"),
+        ({"q": WORD, "date_from": "2023/01/01"}, "起始日期应为 2024-11-30 这样的日期"),
+        ({"q": WORD, "date_to": "2023-13-45"}, "截止日期应为 2024-11-30 这样的日期"),
     ],
 )
-def test_bad_parameters_show_a_friendly_error(client: FlaskClient, query: dict[str, str]) -> None:
+def test_bad_parameters_show_a_friendly_error(client: FlaskClient, query: dict[str, str], message: str) -> None:
     html = page(client, "/search", 400, **query)
-    assert 'role="alert"' in html and "无法完成搜索" in html
+    assert f'<div class="notice notice-error" role="alert">\n  <p><strong>无法完成搜索：</strong>{message}</p>' in html
     assert "Traceback" not in html
     assert 'role="search"' in html
+
+
+CUT_NOTICE = '<p class="notice notice-cut" role="status">查询过长，已截取前 500 个字进行搜索。</p>'
+
+
+def test_an_over_long_query_is_cut_and_the_page_says_so(client: FlaskClient) -> None:
+    pasted = UNIQUE + "。" + "的" * 1997
+    html = page(client, "/search", q=pasted)
+    assert html.count(CUT_NOTICE) == 1
+    assert Tags(html).find("input", id="q")[0]["value"] == pasted[:500]
+    assert f"<mark>{UNIQUE}</mark>" in html
+    assert CUT_NOTICE not in page(client, "/search", q=UNIQUE + "的" * 497)
+    # The API does not guess: a query over the limit is refused.
+    assert client.get("/api/search", query_string={"q": pasted}).status_code == 400
+
+
+def test_the_query_box_does_not_cut_silently(client: FlaskClient) -> None:
+    """A maxlength would make the browser drop the rest of a pasted text without a word."""
+    for url in ("/", "/articles/news-1"):
+        assert all("maxlength" not in attrs for attrs in Tags(page(client, url)).find("input"))
 
 
 # --- escaping ------------------------------------------------------------------------------------------------
@@ -210,6 +294,14 @@ def test_article_page(client: FlaskClient) -> None:
     assert 'class="para current"' not in html
     assert "<dt>来源</dt>" in html and "<dt>日期</dt>" in html and "<dt>文件</dt>" in html
     assert '<a class="para-anchor" href="#p-4"' in html
+
+
+def test_article_shows_its_date_and_source_once(client: FlaskClient) -> None:
+    html = page(client, "/articles/news-3")
+    header = html[html.index('<article class="article">'):html.index('<div class="article-body">')]
+    text = re.sub(r"<[^>]+>", "", header)
+    assert text.count("2023-10-13") == 1 and text.count(SOURCES[1]) == 1
+    assert '<dd><time datetime="2023-10-13">2023-10-13</time></dd>' in header
 
 
 def test_article_marks_the_query_words_and_links_back(client: FlaskClient) -> None:

@@ -35,8 +35,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from . import admin, api, errors, pages, security, state
+    from . import admin, api, errors, messages, pages, security, state
 
+    app.add_template_filter(messages.for_page, "zh")
     state.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -56,7 +57,8 @@ def _load_env(app: Flask) -> None:
 
 
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, threads: int = 8) -> None:
-    """Serve with waitress, a production WSGI server; Flask's own server is for development only."""
-    import waitress
+    """Serve with waitress, a production WSGI server (Flask's own is for development only), configured by
+    `web.server` so that waitress's own error responses carry the security headers too."""
+    from . import server
 
-    waitress.serve(app, host=host, port=port, threads=threads, ident="searcher")
+    server.serve(app, host=host, port=port, threads=threads)

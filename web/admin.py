@@ -12,7 +12,7 @@ notices both on its next request, so searching never stops.
 
 from __future__ import annotations
 
-import hmac
+import hmac  # noqa: F401  (tests patch hmac.compare_digest through this module)
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -36,6 +36,8 @@ from searcher.indexing import BuildReport, add_files
 from searcher.jobs import Rebuilder
 from searcher.reading import load_file
 
+from . import security
+
 bp = Blueprint("admin", __name__)
 
 DEFAULT_LOCK_WAIT = 5.0  # seconds an upload or rebuild waits for another writer before answering 409
@@ -48,7 +50,7 @@ _rebuilder_lock = threading.Lock()
 
 def init_app(app: Flask) -> None:
     """Register the admin routes only when a token is configured."""
-    if not app.config.get("ADMIN_TOKEN"):
+    if not security.admin_token_usable(app):  # none, or too short (logged)
         return
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
@@ -59,11 +61,9 @@ def init_app(app: Flask) -> None:
 
 
 def token_matches(given: str | None) -> bool:
-    """Constant-time comparison, so response timing does not reveal how much of a guess was right."""
-    expected = current_app.config.get("ADMIN_TOKEN")
-    if not expected or not given:
-        return False
-    return hmac.compare_digest(given.encode("utf-8"), str(expected).encode("utf-8"))
+    """Constant-time comparison, so response timing does not reveal how much of a guess was right; too many
+    wrong guesses from one address are refused with 429 (`web.security`)."""
+    return security.check_admin_token(given)
 
 
 def bearer_token() -> str | None:

@@ -1,5 +1,8 @@
 """Every failure becomes one response: `{"error": {"code", "message"}}` under /api/, a Chinese page elsewhere.
 
+The JSON `message` is the library's English followed by the Chinese in full-width brackets; the page shows
+only the Chinese (`web.messages` decides both).
+
 Handlers are registered on the app rather than the API blueprint because routing errors (unknown path, wrong
 method) happen before any blueprint is chosen; the path decides which shape the client gets.
 """
@@ -13,22 +16,14 @@ from werkzeug.exceptions import HTTPException
 
 from searcher.errors import BadQuery, IndexBusy, IndexMissing, NotFound, SearcherError
 
+from .messages import STATUS_MESSAGES, bilingual, for_page
+
 
 @dataclass(frozen=True)
 class Failure:
     status: int
     code: str
     message: str
-
-
-# What a reader of the HTML page is told, by status; API clients get the precise English/Chinese message.
-PAGE_MESSAGES = {
-    400: "请求参数有误。",
-    404: "找不到这个页面或文章。",
-    405: "不支持这种请求方式。",
-    503: "检索服务暂时不可用。",
-    500: "服务器出了点问题，请稍后再试。",
-}
 
 
 def init_app(app: Flask) -> None:
@@ -42,7 +37,7 @@ def describe(exc: BaseException) -> Failure:
     if isinstance(exc, BadQuery):
         return Failure(400, "bad_request", str(exc))
     if isinstance(exc, NotFound):
-        return Failure(404, "not_found", str(exc) or "no such article（没有这篇文章）")
+        return Failure(404, "not_found", str(exc) or "no such article")
     if isinstance(exc, IndexMissing):
         return Failure(503, "index_missing", str(exc))
     if isinstance(exc, IndexBusy):
@@ -51,7 +46,7 @@ def describe(exc: BaseException) -> Failure:
         code = (exc.name or "error").lower().replace(" ", "_")
         return Failure(exc.code, code, exc.description or exc.name)
     # Anything else is a bug: the details go to the log, never to the client.
-    return Failure(500, "internal_error", "internal server error（服务器内部错误）")
+    return Failure(500, "internal_error", "internal server error")
 
 
 def is_api_request() -> bool:
@@ -63,23 +58,31 @@ def _handle(exc: Exception) -> Response | tuple[Response | str, int]:
     if failure.status >= 500 and not isinstance(exc, IndexMissing | IndexBusy):
         current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     if is_api_request():
-        response = jsonify(error={"code": failure.code, "message": failure.message})
+        response = jsonify(error={"code": failure.code, "message": bilingual(failure.message, failure.status)})
         response.status_code = failure.status
-        if isinstance(exc, HTTPException):
-            # Keep protocol headers such as Allow on a 405.
-            for name, value in exc.get_headers():
-                if name.lower() != "content-type":
-                    response.headers[name] = value
+        _keep_protocol_headers(exc, response)
         return response
     page = render_template(
         "error.html",
         status=failure.status,
-        message=PAGE_MESSAGES.get(failure.status, failure.message),
-        detail=failure.message if isinstance(exc, IndexMissing) else None,
+        message=_page_message(exc, failure),
+        index_dir=exc.index_dir if isinstance(exc, IndexMissing) else None,
     )
     response = Response(page, status=failure.status, mimetype="text/html")
+    _keep_protocol_headers(exc, response)
+    return response
+
+
+def _page_message(exc: Exception, failure: Failure) -> str:
+    """A bad parameter is explained precisely; anything else gets the page's sentence for its status."""
+    if isinstance(exc, BadQuery):
+        return for_page(failure.message, failure.status)
+    return STATUS_MESSAGES.get(failure.status) or for_page(failure.message, failure.status)
+
+
+def _keep_protocol_headers(exc: Exception, response: Response) -> None:
+    """Headers such as Allow on a 405 or Retry-After on a 429 belong to the protocol, not to the body."""
     if isinstance(exc, HTTPException):
         for name, value in exc.get_headers():
-            if name.lower() == "allow":
+            if name.lower() != "content-type":
                 response.headers[name] = value
-    return response

@@ -10,6 +10,10 @@ from typing import Any
 
 from searcher import __version__
 from searcher.engine import MAX_PAGE_SIZE, MAX_PER_ARTICLE, MAX_QUERY_CHARS
+from searcher.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES
+
+from .admin import MAX_ARTICLES_PER_REQUEST
+from .params import MAX_INTEGER
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -109,7 +113,11 @@ SCHEMAS: dict[str, Any] = {
                         "description": "stable machine-readable code, e.g. bad_request, not_found, "
                         "method_not_allowed, index_missing, internal_error",
                     },
-                    "message": {"type": "string", "description": "human-readable, English and/or Chinese"},
+                    "message": {
+                        "type": "string",
+                        "description": "human-readable: the English message, then the same in Chinese in "
+                        "full-width brackets, e.g. `page must be 1 or more（页码必须从 1 开始）`",
+                    },
                 }
             )
         }
@@ -138,7 +146,8 @@ SEARCH_PARAMETERS = [
         "query words; quotes make a phrase",
         required=True,
     ),
-    _query("page", {"type": "integer", "minimum": 1, "default": 1}, "page number, from 1"),
+    _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER, "default": 1},
+           "page number, from 1; more than 9 digits is refused as too large; a page past the last has no hits"),
     _query("size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 10}, "hits per page"),
     _query("source", {"type": "string"}, "only articles from this source"),
     _query("date_from", {"type": "string", "format": "date"}, "only articles dated on or after (YYYY-MM-DD)"),
@@ -155,8 +164,50 @@ _UPLOADED = {"type": "object", "required": ["articles", "files", "skipped"], "pr
     "articles": {"type": "array", "items": STRING}, "files": {"type": "array"}, "skipped": {"type": "array"}}}
 
 
+_THROTTLED = _error("too many wrong tokens from this address within a minute; every attempt is refused until "
+                    "Retry-After seconds have passed") | {"headers": {"Retry-After": {
+                        "description": "seconds to wait", "schema": {"type": "integer", "minimum": 1}}}}
+
+# What POST /api/articles accepts. Limits: each file at most MAX_UPLOAD_BYTES, the request at most a few times
+# that (413 otherwise), at most MAX_ARTICLES_PER_REQUEST JSON articles.
+_NEW_ARTICLE = {
+    "type": "object",
+    "required": ["title", "text"],
+    "properties": {
+        "title": {"type": "string", "minLength": 1},
+        "text": {"type": "string", "minLength": 1, "description": "each non-empty line is one paragraph"},
+        "source": STRING,
+        "date": {"type": "string", "format": "date", "description": "YYYY-MM-DD, a real date"},
+        "url": {"type": "string", "description": "the original web address"},
+    },
+    "additionalProperties": False,
+}
+_UPLOAD_BODY = {
+    "required": True,
+    "description": f"Article files as multipart/form-data (field `files`, one or more; each at most "
+    f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB; {' '.join(sorted(ALLOWED_SUFFIXES))}), or JSON: one article or "
+    f"a list of at most {MAX_ARTICLES_PER_REQUEST}.",
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["files"],
+                "properties": {"files": {"type": "array", "minItems": 1,
+                                         "items": {"type": "string", "format": "binary"}}},
+            },
+        },
+        "application/json": {
+            "schema": {"oneOf": [_ref("NewArticle"), {"type": "array", "minItems": 1,
+                                                      "maxItems": MAX_ARTICLES_PER_REQUEST,
+                                                      "items": _ref("NewArticle")}]},
+        },
+    },
+}
+
+
 def _admin(operation: str, summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    base = {"401": _error("missing or wrong bearer token"), "404": _error("admin is not enabled")}
+    base = {"401": _error("missing or wrong bearer token"), "404": _error("admin is not enabled"),
+            "429": _THROTTLED}
     return {"operationId": operation, "summary": summary, "description": _ADMIN_NOTE,
             "security": [{"bearer": []}], "responses": responses | base, **extra}
 
@@ -170,7 +221,7 @@ ADMIN_PATHS: dict[str, Any] = {
         "addArticles", "Upload article files (multipart `files`) or JSON articles {title, text, source, date, url}",
         {"201": _json("saved into the corpus and indexed", _UPLOADED), "400": _error("invalid article"),
          "409": _error("another writer is busy"), "413": _error("too large"), "415": _error("unsupported type")},
-        requestBody={"content": {"multipart/form-data": {}, "application/json": {}}})},
+        requestBody=_UPLOAD_BODY)},
     "/api/rebuild": {"post": _admin(
         "rebuild", "Start a full rebuild in the background",
         {"202": _json("started", _STATUS), "409": _error("a rebuild is already running")})},
@@ -229,5 +280,8 @@ def openapi_document() -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": SCHEMAS, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {
+            "schemas": SCHEMAS | {"NewArticle": _NEW_ARTICLE},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
     }

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, render_template, request, url_for
 
+from searcher.engine import MAX_QUERY_CHARS
 from searcher.errors import BadQuery
 from searcher.models import ArticleRef
 
+from .messages import for_page
 from .params import SearchParams, parse_search_args
 from .presenters import Pager, citation, marked_paragraphs, sections
 from .state import get_engine
@@ -34,18 +37,24 @@ def search() -> Any:
         params = parse_search_args(request.args)
         if not params.q:
             return home()
+        # A pasted text over the limit is searched by its beginning, and the page says so; the API refuses it.
+        cut = len(params.q) > MAX_QUERY_CHARS
+        if cut:
+            params = replace(params, q=params.q[:MAX_QUERY_CHARS].strip())
         result = get_engine().search(params.q, **params.engine_kwargs())
     except BadQuery as exc:
         # A bad parameter is the reader's to fix: say so next to the form, with the form still filled in.
-        params = SearchParams(q=request.args.get("q", "").strip())
-        page = render_template("search.html", params=params, filters=_filters(), result=None, error=str(exc))
+        params = SearchParams(q=request.args.get("q", "").strip()[:MAX_QUERY_CHARS])
+        error = for_page(str(exc), 400)
+        page = render_template("search.html", params=params, filters=_filters(), result=None, error=error)
         return page, 400
     return render_template(
         "search.html",
         params=params,
         filters=_filters(),
         result=result,
-        pager=Pager(result.page, result.size, result.total),
+        cut=MAX_QUERY_CHARS if cut else None,
+        pager=Pager(result.page, result.size, result.total, shown=len(result.hits)),
         citations=[_citation(hit.article, hit.paragraph) for hit in result.hits],
     )
 
@@ -55,14 +64,14 @@ def article(article_id: str) -> Any:
     engine = get_engine()
     found = engine.article(article_id)
     current = request.args.get("p", "")
-    query = request.args.get("q", "").strip()
+    query = request.args.get("q", "").strip()[:MAX_QUERY_CHARS]
     return render_template(
         "article.html",
         article=found,
         sections=sections(found.paragraphs),
         current=int(current) if current.isascii() and current.isdigit() and len(current) < 10 else None,
         q=query,
-        marked=marked_paragraphs(found.paragraphs, engine.highlight_terms(query[:500])),
+        marked=marked_paragraphs(found.paragraphs, engine.highlight_terms(query)),
     )
 
 

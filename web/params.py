@@ -15,8 +15,12 @@ from werkzeug.datastructures import MultiDict
 from searcher.errors import BadQuery
 
 DEFAULT_SIZE = 10
-# ASCII digits only (int() would also take "1_0" and full-width digits); nine digits keep it a sane number.
-_INTEGER = re.compile(r"-?[0-9]{1,9}", re.ASCII)
+# ASCII digits only (int() would also take "1_0" and full-width digits); nine digits keep it a sane number,
+# and a longer one is refused as too large rather than as not a number.
+MAX_DIGITS = 9
+MAX_INTEGER = 10**MAX_DIGITS - 1
+_INTEGER = re.compile(rf"-?[0-9]{{1,{MAX_DIGITS}}}", re.ASCII)
+_TOO_LONG = re.compile(rf"-?[0-9]{{{MAX_DIGITS + 1},}}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -66,8 +70,11 @@ def _int(args: MultiDict[str, str], name: str, default: int) -> int:
     raw = args.get(name, "").strip()
     if not raw:
         return default
+    if _TOO_LONG.fullmatch(raw):
+        size = "too small" if raw.startswith("-") else "too large"
+        raise BadQuery(f"{name} is {size}: at most {MAX_DIGITS} digits, got {len(raw.lstrip('-'))}")
     if not _INTEGER.fullmatch(raw):
-        raise BadQuery(f"{name} must be an integer, got {raw[:20]!r}（{name} 必须是整数）")
+        raise BadQuery(f"{name} must be an integer, got {raw[:20]!r}")
     return int(raw)
 
 

@@ -16,13 +16,29 @@ from searcher.models import ArticleRef, Paragraph
 
 @dataclass(frozen=True)
 class Pager:
+    """Which pages to offer. `shown` (the hits on this page) overrules a total that promises more than came
+    back: a page with fewer hits than `size` is the last one, so no link ever leads to an empty page."""
+
     page: int
     size: int
     total: int
+    shown: int | None = None
+
+    @property
+    def count(self) -> int:
+        """The number of results the page reports: exact whenever this page is short (or page 1 is empty)."""
+        if self.shown is None or self.shown >= self.size or (self.shown == 0 and self.page > 1):
+            return self.total
+        return (self.page - 1) * self.size + self.shown
 
     @property
     def last(self) -> int:
-        return max(1, -(-self.total // self.size))
+        return max(1, -(-self.count // self.size))
+
+    @property
+    def offered(self) -> bool:
+        """Pagination is shown only on a page that has hits and has somewhere to go."""
+        return self.shown != 0 and self.last > 1
 
     @property
     def has_prev(self) -> bool:
