@@ -5,6 +5,7 @@ The app runs under waitress on a free local port against a real index in tmp_pat
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -12,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_fixtures import SOURCES, UNIQUE, WORD, build_test_index
+from web_fixtures import SOURCES, UNIQUE, WORD, write_corpus
 
+from searcher.indexing import build_index
 from web import create_app
+from web.server import create_server
 
 pytestmark = pytest.mark.browser
 
@@ -29,13 +32,23 @@ CHROMIUM_ARGS = [
 ]
 
 
+# An article whose original address is long enough to squeeze the 原文 label on a phone.
+LONG = {
+    "id": "news-long", "title": "南湖区发布城市更新三年行动计划", "author": "记者 陈一薇", "source": "南湖晚报",
+    "date": "2024-12-05", "text": "南湖区今天发布城市更新三年行动计划。\n计划涉及老旧小区改造和街巷整治。",
+    "url": "https://www.example.com/news/2024/12/05/nanhu-district-urban-renewal-three-year-action-plan.html"
+           "?from=timeline&share=wechat",
+}
+
+
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import waitress
-
-    index = build_test_index(tmp_path_factory.mktemp("web-browser"))
-    app = create_app({"INDEX_DIR": str(index)})
-    server: Any = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    root = tmp_path_factory.mktemp("web-browser")
+    corpus = write_corpus(root / "corpus")
+    (corpus / "long.jsonl").write_text(json.dumps(LONG, ensure_ascii=False) + "\n", encoding="utf-8")
+    build_index(corpus, root / "index")
+    app = create_app({"INDEX_DIR": str(root / "index")})
+    server: Any = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     try:
@@ -153,3 +166,58 @@ def test_escaped_query_does_not_run(page: Any, base_url: str) -> None:
     page.goto(f"{base_url}/search?q=储能")
     assert page.locator("ol.hits b").count() == 0
     assert not dialogs
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  locale="zh-CN")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+# How many line boxes an element's text occupies: one client rect per line.
+LINES = """el => { const range = document.createRange(); range.selectNodeContents(el);
+                   return range.getClientRects().length; }"""
+
+
+def test_article_on_a_phone_keeps_labels_whole_and_shows_the_date_once(phone: Any, base_url: str,
+                                                                       tmp_path: Path) -> None:
+    phone.goto(f"{base_url}/articles/{LONG['id']}")
+    label = phone.locator(".facts dt", has_text="原文")
+    assert label.inner_text() == "原文"
+    assert label.evaluate(LINES) == 1
+    height = label.evaluate("el => el.getBoundingClientRect().height")
+    line_height = label.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)")
+    assert height == pytest.approx(line_height, abs=1)
+    # Every label stays on one line, and the address itself wraps inside the screen.
+    assert phone.locator(".facts dt").evaluate_all(f"els => els.map({LINES})") == [1, 1, 1, 1]
+    assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    header = phone.locator("article.article header").inner_text()
+    assert header.count(LONG["date"]) == 1 and header.count(LONG["source"]) == 1
+    assert phone.locator("article.article header .byline").inner_text() == LONG["author"]
+    phone.screenshot(path=str(tmp_path / "article-phone.png"), full_page=True)
+    assert (tmp_path / "article-phone.png").stat().st_size > 10_000
+
+
+def test_a_pasted_long_query_is_cut_and_the_page_says_so(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/")
+    pasted = UNIQUE + "的" * 1997
+    page.get_by_label("搜索词").fill(pasted)
+    assert len(page.get_by_label("搜索词").input_value()) == 2000  # the box itself cuts nothing
+    page.get_by_role("button", name="搜索").click()
+    page.wait_for_url(re.compile(r"/search\?"))
+    assert page.locator(".notice-cut").inner_text() == "查询过长，已截取前 500 个字进行搜索。"
+    assert page.get_by_label("搜索词").input_value() == pasted[:500]
+    assert page.locator("ol.hits mark").first.inner_text() == UNIQUE
+
+
+def test_results_without_hits_offer_no_pages(page: Any, base_url: str) -> None:
+    page.goto(f"{base_url}/search?q=恐龙化石")
+    assert page.locator(".notice-empty p").first.inner_text() == "没有找到与“恐龙化石”相关的段落。"
+    assert page.locator("nav.pagination").count() == 0
+    page.goto(f"{base_url}/search?q={WORD}&page=9")
+    assert page.locator(".notice-empty p").first.inner_text() == "第 9 页没有结果，共 3 页。"
+    assert page.locator("nav.pagination").count() == 0

@@ -94,12 +94,13 @@ _RULES: list[tuple[str, str]] = [
 ]
 RULES = [(re.compile(pattern), template) for pattern, template in _RULES]
 _NUMBERED = re.compile(r"article (?P<n>\d+): (?P<rest>.+)$", re.S)
+_EXTRACTING = re.compile(r"cannot extract text: \w+: (?P<rest>.+)$", re.S)
 
 # "English text（中文说明）": the gloss the library may already carry.
 _GLOSS = re.compile(r"（(?P<zh>[^（）]*[\u3400-\u9fff][^（）]*)）\s*$")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 # Two or more English words in a row: a sentence a Chinese reader should not be handed.
-ENGLISH_WORDS = re.compile(r"[A-Za-z]{2,}(?:[\s,;:'’-]+[A-Za-z]{2,})+")
+ENGLISH_WORDS = re.compile(r"[A-Za-z]{2,}(?:[,;:]?\s+[A-Za-z]{2,})+")
 
 
 def to_chinese(message: str) -> str | None:
@@ -109,6 +110,9 @@ def to_chinese(message: str) -> str | None:
     if numbered:  # "article 3: <problem>" in a list of JSON articles
         problem = to_chinese(numbered.group("rest"))
         return f"第 {numbered.group('n')} 篇文章：{problem}" if problem else None
+    extracting = _EXTRACTING.match(message)
+    if extracting:  # "cannot extract text: ValueError: <the reader's reason>"
+        return to_chinese(extracting.group("rest")) or UNREADABLE_FILE
     for pattern, template in RULES:
         match = pattern.match(message)
         if match:

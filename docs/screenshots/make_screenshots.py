@@ -1,9 +1,10 @@
-"""Screenshots of the results page at desktop and phone width, for the README. Run by hand, not by pytest:
+"""Screenshots of the results page at desktop and phone width, and of the first hit's article on a phone, for the
+README. Run by hand, not by pytest:
 
     .venv/bin/python docs/screenshots/make_screenshots.py [query]
 
-Builds the seed corpus (corpus/) into a temporary index, serves the app under waitress on a free local port
-and drives Debian's /usr/bin/chromium (never a downloaded browser) with Playwright.
+Builds the seed corpus (corpus/) into a temporary index, serves the app under waitress (as `searcher serve`
+configures it) on a free local port and drives Debian's /usr/bin/chromium (never a downloaded browser) with Playwright.
 """
 
 from __future__ import annotations
@@ -12,21 +13,21 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
-import waitress
 from playwright.sync_api import sync_playwright
 
 from searcher.indexing import build_index
 from web import create_app
+from web.server import create_server
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent
 DEFAULT_QUERY = "创新 产业"
-SHOTS = {
-    "results-desktop.png": {"viewport": {"width": 1280, "height": 1000}, "device_scale_factor": 1},
-    "results-phone.png": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True},
-}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "device_scale_factor": 1}
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
+SHOTS = {"results-desktop.png": DESKTOP, "results-phone.png": PHONE}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]  # fmt: skip
 
@@ -35,21 +36,30 @@ def main(query: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         index = Path(tmp) / "index"
         build_index(ROOT / "corpus", index)
-        server = waitress.create_server(create_app({"INDEX_DIR": str(index)}), host="127.0.0.1", port=0)
+        server = create_server(create_app({"INDEX_DIR": str(index)}), host="127.0.0.1", port=0)
         threading.Thread(target=server.run, daemon=True).start()
-        url = f"http://127.0.0.1:{server.effective_port}/search?{urlencode({'q': query})}"  # type: ignore[union-attr]
+        url = f"http://127.0.0.1:{server.effective_port}/search?{urlencode({'q': query})}"
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             for name, options in SHOTS.items():
-                context = browser.new_context(locale="zh-CN", **options)  # type: ignore[arg-type]
-                page = context.new_page()
-                page.goto(url)
-                page.wait_for_load_state("networkidle")
-                page.screenshot(path=str(OUT / name))
-                print(OUT / name)
-                context.close()
+                shoot(browser, url, name, options)
+            page = browser.new_page()
+            page.goto(url)
+            article = page.locator("li.hit h2 a").first.get_attribute("href") or "/"
+            page.close()
+            shoot(browser, url.split("/search")[0] + article.split("#")[0], "article-phone.png", PHONE)
             browser.close()
         server.close()
+
+
+def shoot(browser: Any, url: str, name: str, options: dict[str, Any]) -> None:
+    context = browser.new_context(locale="zh-CN", **options)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(OUT / name))
+    print(OUT / name)
+    context.close()
 
 
 if __name__ == "__main__":
