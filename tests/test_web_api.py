@@ -372,3 +372,30 @@ def test_search_per_article_keeps_one_article_from_filling_the_page(client: Flas
     ids = [h["article"]["id"] for h in body["hits"]]
     assert ids and len(ids) == len(set(ids))
     assert client.get("/api/search", query_string={"q": WORD, "per_article": 11}).status_code == 400
+
+
+def test_openapi_describes_the_upload_bodies_and_their_limits(document: dict[str, Any]) -> None:
+    from searcher import uploads
+    from web.admin import MAX_ARTICLES_PER_REQUEST
+
+    post = document["paths"]["/api/articles"]["post"]
+    body = post["requestBody"]
+    assert body["required"] is True
+    files = body["content"]["multipart/form-data"]["schema"]
+    assert files["required"] == ["files"]
+    assert files["properties"]["files"]["items"] == {"type": "string", "format": "binary"}
+    one, many = body["content"]["application/json"]["schema"]["oneOf"]
+    assert one == {"$ref": "#/components/schemas/NewArticle"}
+    assert (many["type"], many["minItems"], many["maxItems"]) == ("array", 1, MAX_ARTICLES_PER_REQUEST)
+    article = document["components"]["schemas"]["NewArticle"]
+    assert tuple(article["properties"]) == uploads.ARTICLE_FIELDS
+    assert article["required"] == ["title", "text"] and article["additionalProperties"] is False
+    assert f"at most {uploads.MAX_UPLOAD_BYTES // (1024 * 1024)} MB" in body["description"]
+
+
+@pytest.mark.parametrize("path", ["/api/articles", "/api/rebuild", "/api/rebuild/status"])
+def test_openapi_documents_the_throttled_admin_answer(document: dict[str, Any], path: str) -> None:
+    (operation,) = document["paths"][path].values()
+    throttled = operation["responses"]["429"]
+    assert throttled["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}
+    assert throttled["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}

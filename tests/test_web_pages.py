@@ -248,6 +248,8 @@ def test_an_over_long_query_is_cut_and_the_page_says_so(client: FlaskClient) -> 
     assert Tags(html).find("input", id="q")[0]["value"] == pasted[:500]
     assert f"<mark>{UNIQUE}</mark>" in html
     assert CUT_NOTICE not in page(client, "/search", q=UNIQUE + "的" * 497)
+    with_error = page(client, "/search", 400, q=pasted, page="0")
+    assert CUT_NOTICE in with_error and "<strong>无法完成搜索：</strong>页码必须从 1 开始</p>" in with_error
     # The API does not guess: a query over the limit is refused.
     assert client.get("/api/search", query_string={"q": pasted}).status_code == 400
 

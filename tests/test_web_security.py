@@ -218,3 +218,19 @@ def test_serve_with_a_short_token_says_so_and_keeps_admin_off(served: tuple[int,
     process.terminate()
     _, stderr = process.communicate(timeout=10)
     assert "ERROR in security: admin routes are OFF: SEARCHER_ADMIN_TOKEN has 11 characters" in stderr
+
+
+@pytest.mark.parametrize("url", ["/api/rebuild/status?token=" + TOKEN, "/api/rebuild/status?access_token=" + TOKEN])
+def test_a_token_in_the_query_string_is_refused(admin_app: Flask, url: str) -> None:
+    """Query strings end up in logs and browser history: only the header (or the admin form's field) counts."""
+    response = admin_app.test_client().get(url)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert admin_app.test_client().post("/admin/status?token=" + TOKEN).status_code == 401
+
+
+@pytest.mark.parametrize("query", ["%ED%A0%80", "%00%01%1B", "%F0%9F%92%A9" * 300, "[" * 2000, "%E5%85%89" * 5000])
+def test_hostile_queries_on_the_page_are_answered(client: FlaskClient, query: str) -> None:
+    with client.get("/search?q=" + query) as response:
+        assert response.status_code == 200
+        assert all(response.headers[name] == value for name, value in HEADERS.items())

@@ -31,29 +31,32 @@ def home() -> Any:
     return render_template("search.html", params=SearchParams(q=""), filters=_filters(), result=None)
 
 
+def _cut(query: str) -> tuple[str, int | None]:
+    """A pasted text over the limit is searched by its beginning, and the page says so (the API refuses it)."""
+    if len(query) <= MAX_QUERY_CHARS:
+        return query, None
+    return query[:MAX_QUERY_CHARS].strip(), MAX_QUERY_CHARS
+
+
 @bp.get("/search")
 def search() -> Any:
+    query, cut = _cut(request.args.get("q", "").strip())
     try:
-        params = parse_search_args(request.args)
+        params = replace(parse_search_args(request.args), q=query)
         if not params.q:
             return home()
-        # A pasted text over the limit is searched by its beginning, and the page says so; the API refuses it.
-        cut = len(params.q) > MAX_QUERY_CHARS
-        if cut:
-            params = replace(params, q=params.q[:MAX_QUERY_CHARS].strip())
         result = get_engine().search(params.q, **params.engine_kwargs())
     except BadQuery as exc:
         # A bad parameter is the reader's to fix: say so next to the form, with the form still filled in.
-        params = SearchParams(q=request.args.get("q", "").strip()[:MAX_QUERY_CHARS])
-        error = for_page(str(exc), 400)
-        page = render_template("search.html", params=params, filters=_filters(), result=None, error=error)
+        page = render_template("search.html", params=SearchParams(q=query), filters=_filters(), result=None,
+                               error=for_page(str(exc), 400), cut=cut)
         return page, 400
     return render_template(
         "search.html",
         params=params,
         filters=_filters(),
         result=result,
-        cut=MAX_QUERY_CHARS if cut else None,
+        cut=cut,
         pager=Pager(result.page, result.size, result.total, shown=len(result.hits)),
         citations=[_citation(hit.article, hit.paragraph) for hit in result.hits],
     )
@@ -64,7 +67,7 @@ def article(article_id: str) -> Any:
     engine = get_engine()
     found = engine.article(article_id)
     current = request.args.get("p", "")
-    query = request.args.get("q", "").strip()[:MAX_QUERY_CHARS]
+    query, _ = _cut(request.args.get("q", "").strip())
     return render_template(
         "article.html",
         article=found,
