@@ -120,6 +120,7 @@ def test_a_chinese_gloss_is_used_and_chinese_passes_through() -> None:
 
 def test_unknown_english_never_reaches_a_page() -> None:
     assert to_chinese("something nobody translated yet") is None
+    assert to_chinese("file is too large: at most 9 digits") is None  # only the search parameters are named
     assert for_page("something nobody translated yet", 400) == "请求参数有误。"
     assert for_page("something nobody translated yet", 418) == "请求未能完成，请稍后再试。"
     assert for_page("something nobody translated yet", fallback="无法读取此文件") == "无法读取此文件"

@@ -234,3 +234,12 @@ def test_hostile_queries_on_the_page_are_answered(client: FlaskClient, query: st
     with client.get("/search?q=" + query) as response:
         assert response.status_code == 200
         assert all(response.headers[name] == value for name, value in HEADERS.items())
+
+
+def test_the_throttle_is_configurable_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEARCHER_ADMIN_MAX_FAILURES", "2")
+    monkeypatch.setenv("SEARCHER_ADMIN_FAILURE_WINDOW", "300")
+    client = create_app({"INDEX_DIR": str(tmp_path), "ADMIN_TOKEN": TOKEN}).test_client()
+    assert [status_from(client, "guess") for _ in range(3)] == [401, 401, 429]
+    response = client.get("/api/rebuild/status", environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert 299 <= int(response.headers["Retry-After"]) <= 300

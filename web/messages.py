@@ -44,13 +44,14 @@ PARAMETER_NAMES = {
 }
 
 _FILE = r"(?P<file>'[^']*'|\"[^\"]*\")"
+_PARAMETER = "(?P<name>" + "|".join(PARAMETER_NAMES) + ")"
 _RULES: list[tuple[str, str]] = [
     # search parameters (web.params, searcher.engine)
-    (r"(?P<name>\w+) must be an integer\b", "{name}必须是整数"),
-    (r"(?P<name>\w+) is too large\b", "{name}太大，最多 9 位数字"),
-    (r"(?P<name>\w+) is too small\b", "{name}太小，最多 9 位数字"),
+    (_PARAMETER + r" must be an integer\b", "{name}必须是整数"),
+    (_PARAMETER + r" is too large: at most (?P<digits>\d+) digits", "{name}太大，最多 {digits} 位数字"),
+    (_PARAMETER + r" is too small: at most (?P<digits>\d+) digits", "{name}太小，最多 {digits} 位数字"),
     (r"page must be 1 or more", "页码必须从 1 开始"),
-    (r"(?P<name>\w+) must be between (?P<low>\d+) and (?P<high>\d+)", "{name}必须在 {low} 到 {high} 之间"),
+    (_PARAMETER + r" must be between (?P<low>\d+) and (?P<high>\d+)", "{name}必须在 {low} 到 {high} 之间"),
     (r"query is longer than (?P<n>\d+) characters", "查询词不能超过 {n} 个字"),
     (r"(?P<name>date_from|date_to) must be a date like", "{name}应为 2024-11-30 这样的日期"),
     (r"missing query parameter q", "请输入查询词"),

@@ -111,7 +111,7 @@ SCHEMAS: dict[str, Any] = {
                     "code": {
                         "type": "string",
                         "description": "stable machine-readable code, e.g. bad_request, not_found, "
-                        "method_not_allowed, index_missing, internal_error",
+                        "method_not_allowed, index_missing, too_many_requests, internal_error",
                     },
                     "message": {
                         "type": "string",
