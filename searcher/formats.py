@@ -2,9 +2,14 @@
 
 Every extractor returns ``(text, meta)``: ``text`` is blocks separated by one blank line (a block is a
 headline, a byline or a paragraph; lines inside a block are kept), ``meta`` holds whichever of
-``title``, ``date`` (YYYY-MM-DD), ``author`` and ``url`` the file itself declares. When ``meta`` has a
-title the text does not repeat it as its first block, because the caller uses ``meta["title"]`` as the
-headline and would otherwise index the headline twice.
+``title``, ``date`` (YYYY-MM-DD), ``source``, ``author`` and ``url`` the file itself declares, and
+``meta["provenance"]`` says where each came from (``html:og:site_name``, ``pdf:info /Title``). When
+``meta`` has a title the text does not repeat it as its first block, because the caller uses
+``meta["title"]`` as the headline and would otherwise index the headline twice.
+
+A publication date is only ever read from what the publisher wrote (an HTML date tag, a dateline in the
+text). A PDF's creation date and a Word file's ``created`` property are when the file was made, which
+for a saved or exported article is any day after publication, so they are never used as its date.
 
 Every failure, whether ours or a library's, is raised as ``ValueError`` with a short reason a user can
 act on; the caller prefixes the path and skips the file, so no traceback ever reaches the user.
@@ -13,28 +18,35 @@ act on; the caller prefixes the path and skips the file, so no traceback ever re
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import re
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .page_dateline import SOURCE_LABEL_RE, split_tail
+from .page_furniture import is_names_line
+from .page_meta import INFERRED, normalize_date
+
 __all__ = ["SUFFIXES", "extract"]
 
-Meta = dict[str, str]
+# field -> (value, where it came from); extract() turns it into meta plus meta["provenance"].
+Meta = dict[str, tuple[str, str]]
 
 
-def extract(path: Path) -> tuple[str, Meta]:
+def extract(path: Path) -> tuple[str, dict[str, Any]]:
     """Extract body text and declared metadata from one file, choosing the reader by suffix."""
     suffix = path.suffix.lower()
     reader = _READERS.get(suffix)
     if reader is None:
         raise ValueError(f"unsupported file type {suffix or '(no suffix)'}")
-    text, meta = reader(path)
-    meta = {key: value for key, value in meta.items() if value}
+    text, found = reader(path)
+    meta: dict[str, Any] = {key: value for key, (value, _) in found.items() if value}
+    if meta:
+        meta["provenance"] = {key: origin for key, (value, origin) in found.items() if value}
     return _drop_repeated_title(text, meta.get("title", "")), meta
 
 
@@ -133,13 +145,19 @@ def _detect_and_decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _meta_tags(html: str) -> dict[str, str]:
-    """Read <meta name|property=... content=...> pairs, lower-cased keys, first occurrence wins."""
+def _html_tree(html: str) -> Any:
+    """The page as an lxml tree for reading metadata, or None when lxml cannot parse it."""
     from lxml import html as lxml_html
 
     try:
-        tree = lxml_html.fromstring(html)
-    except Exception:  # an unparsable head only means no extra metadata
+        return lxml_html.fromstring(html)
+    except Exception:  # an unparsable page only means no extra metadata
+        return None
+
+
+def _meta_tags(tree: Any) -> dict[str, str]:
+    """Read <meta name|property=... content=...> pairs, lower-cased keys, first occurrence wins."""
+    if tree is None:
         return {}
     tags: dict[str, str] = {}
     for node in tree.iter("meta"):
@@ -153,6 +171,95 @@ def _meta_tags(html: str) -> dict[str, str]:
 # trafilatura drops single-word authors (a Western-name heuristic), which loses most Chinese names,
 # so declared author tags are read directly first.
 _AUTHOR_TAGS = ("author", "article:author", "byline", "dc.creator", "dc.contributor", "sailthru.author")
+# Publication-date tags, most specific first (PubDate is what Chinese government sites write).
+_DATE_TAGS = ("article:published_time", "og:article:published_time", "datepublished", "pubdate", "publishdate",
+              "publish_date", "publish-date", "dc.date.issued", "dcterms.issued", "dc.date", "date",
+              "sailthru.date", "parsely-pub-date")
+# The article's own source (portals and government sites write ContentSource/source) beats a `来源：` line
+# in the page, which beats the site's name: a portal's og:site_name names the portal, not the paper.
+_SOURCE_TAGS = ("contentsource", "source")
+_SITE_TAGS = ("og:site_name", "sitename", "dc.publisher", "publisher")
+_NOT_ARTICLE_RE = re.compile(r"foot|nav|comment|related|recommend|sidebar|copyright", re.IGNORECASE)
+_LINE_TAGS = frozenset({"p", "div", "span", "li", "td", "em", "small", "time", "font", "section", "h2", "h3",
+                        "h4", "h5", "h6", "header"})
+_BLOCK_TAGS = frozenset({"p", "div", "br", "li", "ul", "ol", "table", "section", "article", "h1", "h2", "h3",
+                         "h4", "h5", "h6", "header", "footer", "blockquote"})
+_MARKUP_LINE_MAX = 80
+
+
+def _first_tag(tags: dict[str, str], keys: Iterable[str]) -> tuple[str, str]:
+    """(value, `html:<key>`) of the first usable tag among keys; web addresses are not names."""
+    for key in keys:
+        value = _squash(tags.get(key, ""))
+        if value and not value.lower().startswith(("http://", "https://")):
+            return value, f"html:{key}"
+    return "", ""
+
+
+def _tag_date(tags: dict[str, str]) -> tuple[str, str]:
+    """(ISO date, `html:<key>`) from the first date tag that holds a real calendar date."""
+    for key in _DATE_TAGS:
+        date = normalize_date(tags.get(key, ""))
+        if date:
+            return date, f"html:{key}"
+    return "", ""
+
+
+def _in_page_furniture(element: Any) -> bool:
+    """True inside a footer, nav bar, sidebar or comment list, where `来源：` lines describe other things."""
+    for node in (element, *element.iterancestors()):
+        if node.tag in ("footer", "nav", "aside"):
+            return True
+        if _NOT_ARTICLE_RE.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            return True
+    return False
+
+
+def _markup_source(tree: Any) -> str:
+    """The name after `来源：` in the first short line of the page outside its furniture."""
+    if tree is None:
+        return ""
+    for element in tree.iter(*_LINE_TAGS):
+        text = _squash(element.text_content())
+        if "来源" not in text or len(text) > _MARKUP_LINE_MAX or _in_page_furniture(element):
+            continue
+        match = SOURCE_LABEL_RE.search(text)
+        if match:
+            return match.group(1)
+    return ""
+
+
+def _html_source(tags: dict[str, str], tree: Any) -> tuple[str, str]:
+    """(source, provenance): a source tag, else a `来源：` line in the page, else the site's name."""
+    stated = _first_tag(tags, _SOURCE_TAGS)
+    if stated[0]:
+        return stated
+    line = _markup_source(tree)
+    if line:
+        return line, "html:来源 line"
+    return _first_tag(tags, _SITE_TAGS)
+
+
+def _author_line(tree: Any, author: str) -> str:
+    """The whole byline around an author trafilatura found in the markup.
+
+    trafilatura reads the author from one element (`<span class="author">钟雨桐</span> 通讯员 韩立峰`),
+    which cuts a shared byline after the first name; the text that follows on the same line is kept when
+    the line is names and roles only.
+    """
+    if tree is None:
+        return author
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or _squash(element.text_content()) != author:
+            continue
+        parts = [author, element.tail or ""]
+        for sibling in element.itersiblings():
+            if not isinstance(sibling.tag, str) or sibling.tag in _BLOCK_TAGS:
+                break
+            parts.extend((sibling.text_content(), sibling.tail or ""))
+        names = split_tail(_squash(" ".join(parts)))[0]
+        return names if names.startswith(author) and is_names_line(names) else author
+    return author
 
 
 def _element_text(element: Any) -> str:
@@ -183,6 +290,20 @@ def _html_blocks(body: Any) -> list[str]:
     return [text for text in (_element_text(child) for child in body) if text]
 
 
+@functools.cache
+def _trafilatura_config() -> Any:
+    """trafilatura's defaults, except the size below which it swaps in a fallback extractor.
+
+    The default (250 characters) suits English; a short Chinese article is often under it, and the
+    fallback then flattens title, byline and every paragraph into one block.
+    """
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "80")
+    return config
+
+
 def _read_html(path: Path) -> tuple[str, Meta]:
     """Main text and metadata of a saved news page, with nav bars, footers and comments left out."""
     import trafilatura
@@ -195,6 +316,7 @@ def _read_html(path: Path) -> tuple[str, Meta]:
         # Non-extensive date search: the extensive one turns a footer's "© 2024" into 2024-01-01.
         doc = trafilatura.bare_extraction(
             html,
+            config=_trafilatura_config(),
             with_metadata=True,
             favor_recall=True,
             include_comments=False,
@@ -208,13 +330,20 @@ def _read_html(path: Path) -> tuple[str, Meta]:
     text = _join_blocks(_html_blocks(doc.body))
     if not text:
         raise ValueError("no article text found in HTML page")
-    tags = _meta_tags(html)
-    author = next((tags[key] for key in _AUTHOR_TAGS if tags.get(key)), "") or (doc.author or "")
-    meta = {
-        "title": _squash(doc.title or ""),
-        "date": doc.date or "",
-        "author": _clean_author(author) if author else "",
-        "url": doc.url or "",
+    tree = _html_tree(html)
+    tags = _meta_tags(tree)
+    author = _first_tag(tags, _AUTHOR_TAGS)
+    if not author[0] and doc.author:
+        author = (_author_line(tree, _squash(doc.author)), "html:author in page")
+    date = _tag_date(tags)
+    if not date[0] and normalize_date(doc.date):
+        date = (normalize_date(doc.date), f"html:date in page or address {INFERRED}")
+    meta: Meta = {
+        "title": (_squash(doc.title or ""), "html:title"),
+        "date": date,
+        "source": _html_source(tags, tree),
+        "author": (_clean_author(author[0]), author[1]) if author[0] else ("", ""),
+        "url": (doc.url or "", "html:url"),
     }
     return text, meta
 
@@ -327,7 +456,7 @@ _PLACEHOLDERS = {
 
 
 def _pdf_meta(reader: Any) -> Meta:
-    """Title, author and creation date from the PDF info dictionary, skipping producer placeholders."""
+    """Title and author from the PDF info dictionary, skipping producer placeholders (never its dates)."""
     try:
         info = reader.metadata
     except Exception:  # a broken info dictionary should not cost the text
@@ -341,13 +470,7 @@ def _pdf_meta(reader: Any) -> Meta:
         except Exception:
             continue
         if value and value.lower() not in _PLACEHOLDERS:
-            meta[key] = value
-    try:
-        created = info.creation_date
-    except Exception:  # malformed D:... strings are common
-        created = None
-    if isinstance(created, datetime):
-        meta["date"] = created.date().isoformat()
+            meta[key] = (value, f"pdf:info {field}")
     return meta
 
 
@@ -397,7 +520,6 @@ def _read_pdf(path: Path) -> tuple[str, Meta]:
 
 # Left by python-docx's bundled template in every document whose properties were never set.
 _DOCX_TEMPLATE_AUTHOR = "python-docx"
-_DOCX_TEMPLATE_CREATED = datetime(2013, 12, 23, 23, 15).date()
 
 
 def _docx_blocks(document: Any) -> list[str]:
@@ -416,15 +538,12 @@ def _docx_blocks(document: Any) -> list[str]:
 
 
 def _docx_meta(document: Any) -> Meta:
-    """Title, author and creation date from the core properties, without python-docx template values."""
+    """Title and author from the core properties, without python-docx template values (never `created`)."""
     props = document.core_properties
-    meta: Meta = {"title": _squash(props.title or "")}
+    meta: Meta = {"title": (_squash(props.title or ""), "docx:core title")}
     author = _squash(props.author or "")
     if author and author != _DOCX_TEMPLATE_AUTHOR:
-        meta["author"] = author
-    created = props.created
-    if isinstance(created, datetime) and created.date() != _DOCX_TEMPLATE_CREATED:
-        meta["date"] = created.date().isoformat()
+        meta["author"] = (author, "docx:core author")
     return meta
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .page_text import clean_line, concat, ends_sentence
+from .page_dateline import is_dateline
+from .page_text import clean_line, concat, ends_sentence, has_clause_punct
 
 # Blank lines assumed before the first and after the last block: the page edge isolates like a gap.
 EDGE_GAP = 2
@@ -66,11 +67,23 @@ def _one_paragraph_per_line(lines: list[str], indents: list[bool]) -> bool:
     return finished >= 2 and finished * 2 >= len(lines)
 
 
-def _breaks_block(previous: str, line: str) -> bool:
-    """Markdown headings and bulleted bylines stand alone even when no blank line separates them."""
-    return bool(
-        MARKDOWN_HEADING_RE.match(line) or MARKDOWN_HEADING_RE.match(previous) or BULLET_BYLINE_RE.match(line)
-    )
+def _breaks_block(current: list[str], line: str) -> bool:
+    """Markdown headings, bulleted bylines and datelines stand alone even when no blank line separates them.
+
+    A dateline (`嘉兴日报 2024年12月5日`) breaks off only under a headline-shaped line or from a line
+    that ends a sentence, so a wrapped body line that happens to hold just a date stays in its paragraph.
+    """
+    previous = current[-1]
+    if MARKDOWN_HEADING_RE.match(line) or MARKDOWN_HEADING_RE.match(previous) or BULLET_BYLINE_RE.match(line):
+        return True
+    if len(current) == 1 and is_dateline(previous):
+        return True
+    return is_dateline(line) and (_headline_shaped(current) or ends_sentence(previous))
+
+
+def _headline_shaped(lines: list[str]) -> bool:
+    """1-3 short lines with no sentence punctuation: what a headline above a dateline looks like."""
+    return len(lines) <= 3 and all(len(line) <= 40 and not has_clause_punct(line) for line in lines)
 
 
 def _raw_blocks(text: str) -> tuple[list[tuple[list[str], int]], int]:
@@ -85,7 +98,7 @@ def _raw_blocks(text: str) -> tuple[list[tuple[list[str], int]], int]:
             current = []
             blanks += 1
             continue
-        if current and _breaks_block(current[-1], line):
+        if current and _breaks_block(current, line):
             current = []
         if not current:
             raw.append((current, blanks))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from .page_blocks import Block
+from .page_dateline import split_tail
 from .page_text import collapse_spaces, has_clause_punct
 
 # Dropped-block reasons: the words `inspect` shows and tests assert.
@@ -47,14 +48,19 @@ PAREN_BYLINE_RE = re.compile(r"^[（(]\s*((本报|特约|见习|首席)?(记者|
 MARKERS = "■►▶●◆▲□"
 ROLE_RE = re.compile(
     r"^(本报记者|特约记者|见习记者|首席记者|记者|特约通讯员|通讯员|本报评论员|特约评论员|评论员|"
-    r"实习生|摄影|摄像|撰稿|撰文|文/|图/|文图|文\s|图\s)"
+    r"实习生|摄影|摄像|撰稿|撰文|文/|图/|文图|文\s|图\s|作者\s*[:：])"
 )
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
     "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤俞楼章屠钮应傅单裘柴"
 )
 NAME = rf"[{SURNAMES}][\u4e00-\u9fff]{{1,2}}"
-BARE_AUTHORS_RE = re.compile(rf"^{NAME}(?:[ \u3000]+{NAME}){{0,5}}$")
+# A role between names (`钟雨桐 通讯员 韩立峰`) belongs to the byline; a leading role is is_byline's case.
+NAME_ROLE = r"(?:(?:本报|特约|见习|首席)?(?:记者|通讯员|评论员)|实习生|摄影|摄像)[:：]?"
+BARE_AUTHORS_RE = re.compile(rf"^{NAME}(?:[ \u3000]+(?:{NAME_ROLE}[ \u3000]*)?{NAME}){{0,5}}$")
+ROLE_COLON_RE = re.compile(r"(?<=记者|作者|摄影|摄像)[:：]|(?<=通讯员|评论员|实习生)[:：]")
+NAMES_LINE_RE = re.compile(rf"^(?:{NAME_ROLE}|作者[:：])?[ \u3000]*{BARE_AUTHORS_RE.pattern[1:]}")
+AUTHOR_LABEL_RE = re.compile(r"^作者\s*[:：]\s*")
 TRAILING_CREDIT_RE = re.compile(r"\s*((本版|本组)?(图片|照片)由\S+提供)$")
 SHORT_LINE = 30
 
@@ -126,13 +132,18 @@ def _strip_marker(line: str) -> str:
 
 
 def is_byline(block: Block) -> bool:
-    """True for `■记者 陈曦` / `► 本报记者 …` / `■摄影 …`; unmarked lines must be short and comma-free."""
+    """True for `■记者 陈曦` / `► 本报记者 …` / `■摄影 …`; unmarked lines must be short and comma-free.
+
+    A dateline printed after the names (`记者 戴文博 2024-12-10 嘉兴日报`, `… 来源：南湖晚报`) does not count
+    against the shape: only the names part is checked.
+    """
     first = block.lines[0]
     if len(block.lines) > 3 or not ROLE_RE.match(_strip_marker(first)):
         return False
     if first[0] in MARKERS:
         return True
-    return len(block.text) <= 40 and not has_clause_punct(block.text)
+    names = ROLE_COLON_RE.sub(" ", split_tail(block.spaced)[0])
+    return len(names) <= 40 and not has_clause_punct(names)
 
 
 def is_photo_byline(block: Block) -> bool:
@@ -141,13 +152,20 @@ def is_photo_byline(block: Block) -> bool:
 
 
 def is_bare_authors(block: Block) -> bool:
-    """True for a line of personal names only (`高柱强 金长青`); callers also check the position."""
-    return len(block.lines) == 1 and bool(BARE_AUTHORS_RE.match(block.lines[0]))
+    """True for a line of personal names (`高柱强 金长青`, `钟雨桐 通讯员 韩立峰`), perhaps followed by a
+    dateline; callers also check the position."""
+    return len(block.lines) == 1 and bool(BARE_AUTHORS_RE.match(split_tail(block.lines[0])[0]))
+
+
+def is_names_line(text: str) -> bool:
+    """True when text is a byline of names and roles only (`记者：钟雨桐 通讯员：韩立峰`)."""
+    return bool(NAMES_LINE_RE.match(collapse_spaces(_strip_marker(text))))
 
 
 def clean_byline(block: Block) -> tuple[str, str]:
     """Return (byline, photo credit): markers removed, lines joined by one space, credit split off."""
     byline = collapse_spaces(" ".join(_strip_marker(line) for line in block.lines))
+    byline = AUTHOR_LABEL_RE.sub("", byline)  # a label, not a role like 记者
     match = TRAILING_CREDIT_RE.search(byline)
     if not match:
         return byline, ""

@@ -223,7 +223,8 @@ def test_ids_are_stable_url_safe_and_unique_for_equal_titles() -> None:
 
 def test_ids_depend_on_path_not_listing_order() -> None:
     assert file_slug("2024/12/page1.txt") == "2024.12.page1"
-    assert file_slug("a.md") == "a.md"
+    assert file_slug("a.md") != file_slug("a.txt") == "a"
+    assert file_slug("a.md") == file_slug("a.md") and not file_slug("a.md").endswith("md")
     chinese_a, chinese_b = file_slug("嘉兴日报一.txt"), file_slug("嘉兴日报二.txt")
     assert chinese_a != chinese_b and is_url_safe(chinese_a)
 
@@ -231,7 +232,7 @@ def test_ids_depend_on_path_not_listing_order() -> None:
 def test_given_ids_are_kept_when_url_safe_else_hashed() -> None:
     assert given_id("a.jsonl", "bridge-1") == "bridge-1"
     hashed = given_id("a.jsonl", "桥 1/2")
-    assert is_url_safe(hashed) and hashed.startswith("a.jsonl-")
+    assert is_url_safe(hashed) and hashed.startswith(f"{file_slug('a.jsonl')}-") and "jsonl" not in hashed
     assert hashed == given_id("a.jsonl", "桥 1/2")
 
 
