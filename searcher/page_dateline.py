@@ -39,7 +39,8 @@ EDGE_CHARS = " \u3000■□●○▲△◆◇★☆►▶*·•|｜[]【】()（
 
 @dataclass(frozen=True)
 class Dateline:
-    """What a dateline (or the tail of a byline) says: ISO date, source name, and the text read."""
+    """What a dateline (or the tail of a byline) says: ISO date, source name, and the text read
+    (a byline's tail exactly as printed, so nothing of the line is lost)."""
 
     date: str = ""
     source: str = ""
@@ -119,15 +120,13 @@ def split_tail(byline: str) -> tuple[str, Dateline]:
         head = " ".join(words[:-1])
     tail = text[len(head):].strip()
     found = read_dateline(tail)
-    if found is None:  # a tail we cannot read fully: keep what it clearly says, the byline still stops
-        date_match = DATE_TOKEN_RE.search(tail)
-        labelled = SOURCE_LABEL_RE.search(tail)
-        found = Dateline(
-            date=_match_date(date_match) if date_match else "",
-            source=labelled.group(1) if labelled else "",
-            text=tail,
-        )
-    return head, found
+    if found is not None:
+        return head, Dateline(found.date, found.source, tail)
+    # A tail we cannot read fully: keep what it clearly says; the byline still stops.
+    date_match = DATE_TOKEN_RE.search(tail)
+    labelled = SOURCE_LABEL_RE.search(tail)
+    date = _match_date(date_match) if date_match else ""
+    return head, Dateline(date, labelled.group(1) if labelled else "", tail)
 
 
 def is_dateline(line: str) -> bool:

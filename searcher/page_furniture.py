@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from .page_blocks import Block
+from .page_blocks import Block, is_byline_line
 from .page_dateline import split_tail
-from .page_text import collapse_spaces, has_clause_punct
+from .page_text import BYLINE_MARKERS, ROLE_RE, collapse_spaces, has_clause_punct
 
 # Dropped-block reasons: the words `inspect` shows and tests assert.
 CAPTION = "caption"
@@ -45,11 +45,7 @@ FURNITURE_RE = re.compile(
 INLINE_CONTINUATION_RE = re.compile(rf"\s*([（(]\s*(下转|转)\s*第?\s*{PAGE_NO}\s*版\s*[）)])$")
 PAREN_BYLINE_RE = re.compile(r"^[（(]\s*((本报|特约|见习|首席)?(记者|通讯员|评论员)[^（）()]{1,40})[）)]$")
 
-MARKERS = "■►▶●◆▲□"
-ROLE_RE = re.compile(
-    r"^(本报记者|特约记者|见习记者|首席记者|记者|特约通讯员|通讯员|本报评论员|特约评论员|评论员|"
-    r"实习生|摄影|摄像|撰稿|撰文|文/|图/|文图|文\s|图\s|作者\s*[:：])"
-)
+MARKERS = BYLINE_MARKERS
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
     "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤俞楼章屠钮应傅单裘柴"
@@ -58,7 +54,6 @@ NAME = rf"[{SURNAMES}][\u4e00-\u9fff]{{1,2}}"
 # A role between names (`钟雨桐 通讯员 韩立峰`) belongs to the byline; a leading role is is_byline's case.
 NAME_ROLE = r"(?:(?:本报|特约|见习|首席)?(?:记者|通讯员|评论员)|实习生|摄影|摄像)[:：]?"
 BARE_AUTHORS_RE = re.compile(rf"^{NAME}(?:[ \u3000]+(?:{NAME_ROLE}[ \u3000]*)?{NAME}){{0,5}}$")
-ROLE_COLON_RE = re.compile(r"(?<=记者|作者|摄影|摄像)[:：]|(?<=通讯员|评论员|实习生)[:：]")
 NAMES_LINE_RE = re.compile(rf"^(?:{NAME_ROLE}|作者[:：])?[ \u3000]*{BARE_AUTHORS_RE.pattern[1:]}")
 AUTHOR_LABEL_RE = re.compile(r"^作者\s*[:：]\s*")
 TRAILING_CREDIT_RE = re.compile(r"\s*((本版|本组)?(图片|照片)由\S+提供)$")
@@ -140,10 +135,7 @@ def is_byline(block: Block) -> bool:
     first = block.lines[0]
     if len(block.lines) > 3 or not ROLE_RE.match(_strip_marker(first)):
         return False
-    if first[0] in MARKERS:
-        return True
-    names = ROLE_COLON_RE.sub(" ", split_tail(block.spaced)[0])
-    return len(names) <= 40 and not has_clause_punct(names)
+    return first[0] in MARKERS or is_byline_line(block.spaced)
 
 
 def is_photo_byline(block: Block) -> bool:

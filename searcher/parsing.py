@@ -318,16 +318,16 @@ def _take_byline(article: Article, block: Block) -> None:
     names, tail = split_tail(byline)
     _set_byline(article, names, block.spaced)
     if tail.text:
-        _take_dateline(article, tail)
+        _take_dateline(article, tail, tail.text)
     if credit:
         article.dropped.append(Dropped(credit, pf.CAPTION))
 
 
-def _take_dateline(article: Article, dateline: Dateline) -> None:
-    """The first date and source an article's datelines state are its own; the line itself is listed
-    as dropped (reason `dateline`) so `inspect` shows what was read."""
+def _take_dateline(article: Article, dateline: Dateline, printed: str) -> None:
+    """The first date and source an article's datelines state are its own; the line as printed is
+    listed as dropped (reason `dateline`) so `inspect` shows what was read."""
     _fill_from_dateline(article, dateline)
-    article.dropped.append(Dropped(dateline.text, DATELINE))
+    article.dropped.append(Dropped(printed, DATELINE))
 
 
 def _fill_from_dateline(article: Article, dateline: Dateline) -> None:
@@ -385,7 +385,7 @@ def _build_article(blocks: Sequence[Block], kinds: Sequence[str], start: _Start,
         elif kind in (BYLINE, PHOTO_BYLINE):
             _take_byline(article, block)
         elif kind == DATELINE:
-            _take_dateline(article, _read_dateline(block))
+            _take_dateline(article, _read_dateline(block), block.spaced)
         elif pf.parenthesized_byline(block.text):
             _set_byline(article, pf.parenthesized_byline(block.text), block.text)
         else:
