@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .page_dateline import is_dateline, read_dateline, split_tail
-from .page_text import BYLINE_MARKERS, ROLE_COLON_RE, ROLE_RE, clean_line, concat, ends_sentence, has_clause_punct
+from .page_dateline import is_dateline, read_dateline
+from .page_names import is_byline_line
+from .page_text import clean_line, concat, ends_sentence, has_clause_punct
 
 # Blank lines assumed before the first and after the last block: the page edge isolates like a gap.
 EDGE_GAP = 2
@@ -90,15 +91,6 @@ def _breaks_block(current: list[str], line: str, following: str) -> bool:
         return True
     alone = dateline.source or not following or is_byline_line(following)
     return bool(alone) and _headline_shaped(current)
-
-
-def is_byline_line(line: str) -> bool:
-    """A short line that opens with a role (`记者`, `■本报记者`, `作者：`) and holds names, perhaps a dateline."""
-    stripped = line.lstrip(BYLINE_MARKERS + " \u3000")
-    if not ROLE_RE.match(stripped):
-        return False
-    names = ROLE_COLON_RE.sub(" ", split_tail(stripped)[0])
-    return len(names) <= 40 and not has_clause_punct(names)
 
 
 def _headline_shaped(lines: list[str]) -> bool:

@@ -32,6 +32,8 @@ SOURCE_LABEL_RE = re.compile(rf"(?:来源|稿源|出处|来自)\s*[:：]\s*((?:(
 SOURCE_NAME_RE = re.compile(
     r"^[\u4e00-\u9fffA-Za-z0-9·]{1,14}(?:报|新闻网|网|新闻|电视台|广播电台|融媒体中心|客户端|周刊|杂志|通讯社|社)$"
 )
+# Every dateline holds a four-digit year or a source label: a cheap test that clears most lines at once.
+_CANDIDATE_RE = re.compile(r"\d{4}|来源|稿源|出处|来自")
 PAGE_TOKEN_RE = re.compile(r"^第?[A-Z]?\d{1,3}版$")
 SEPARATORS = "|｜/／·•,，;；"
 EDGE_CHARS = " \u3000■□●○▲△◆◇★☆►▶*·•|｜[]【】()（）"
@@ -80,6 +82,8 @@ def read_dateline(line: str) -> Dateline | None:
 
     A line needs a real date, or a `来源：` label; an unlabelled publication name counts only beside a date.
     """
+    if len(line) > 2 * DATELINE_MAX or not _CANDIDATE_RE.search(line):
+        return None
     text = collapse_spaces(line).strip(EDGE_CHARS)
     if not text or len(text) > DATELINE_MAX:
         return None
@@ -110,6 +114,8 @@ def split_tail(byline: str) -> tuple[str, Dateline]:
     everything from there on is read as a dateline. Without one the byline is returned whole.
     """
     text = collapse_spaces(byline)
+    if not _CANDIDATE_RE.search(text):
+        return text, Dateline()
     cuts = [m.start() for m in (DATE_TOKEN_RE.search(text), SOURCE_LABEL_RE.search(text)) if m]
     if not cuts:
         return text, Dateline()

@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from .page_dateline import SOURCE_LABEL_RE, split_tail
-from .page_furniture import is_names_line
 from .page_meta import INFERRED, normalize_date
+from .page_names import is_names_line
 from .page_text import collapse_spaces as _squash
 
 __all__ = ["html_meta"]

@@ -12,14 +12,6 @@ SENTENCE_END = frozenset("。！？!?…；;：:.")
 CLOSERS = "”’」』）)】》〉\"'"
 # Punctuation that only occurs inside a sentence; a line holding it is prose, not a noun-phrase caption.
 CLAUSE_PUNCT = frozenset("，,、；;。！？!?：:")
-# The role words that open a byline (`记者 陈曦`, `■本报评论员 …`, `文/王强`, `作者：…`) and the bullets before it.
-BYLINE_MARKERS = "■►▶●◆▲□"
-ROLE_RE = re.compile(
-    r"^(本报记者|特约记者|见习记者|首席记者|记者|特约通讯员|通讯员|本报评论员|特约评论员|评论员|"
-    r"实习生|摄影|摄像|撰稿|撰文|文/|图/|文图|文\s|图\s|作者\s*[:：])"
-)
-# A colon after a role (`记者：钟雨桐`) labels the name; it is not the clause punctuation of prose.
-ROLE_COLON_RE = re.compile(r"(?<=记者|作者|摄影|摄像)[:：]|(?<=通讯员|评论员|实习生)[:：]")
 CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 SPACES_RE = re.compile(r"[\s\u3000]+")
 

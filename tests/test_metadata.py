@@ -119,6 +119,28 @@ def test_txt_dateline_between_headline_and_byline(tmp_path: Path) -> None:
     assert attribution(only_article(path)) == (TITLE, "记者 戴文博", "2024-12-05", "")
 
 
+def test_byline_line_right_above_the_text_is_split_off_it(tmp_path: Path) -> None:
+    path = tmp_path / "tight.txt"
+    wrapped = "\n".join([P1[:30], P1[30:], P2[:30], P2[30:]])
+    path.write_text(f"{TITLE}\n\n记者 戴文博 2024-12-10 嘉兴日报\n{wrapped}\n", encoding="utf-8")
+
+    article = only_article(path)
+
+    assert attribution(article) == (TITLE, "记者 戴文博", "2024-12-10", "嘉兴日报")
+    assert [p.text for p in article.paragraphs] == [P1, P2]
+
+
+def test_a_paragraph_opening_with_the_word_reporter_is_not_a_byline(tmp_path: Path) -> None:
+    path = tmp_path / "reporter.txt"
+    line1, line2 = "记者从市统计局获悉今年前三季度全市规上工业", "增加值同比增长百分之八，增速居全省前列。"
+    path.write_text(f"{TITLE}\n\n{line1}\n{line2}\n\n{P2}\n", encoding="utf-8")
+
+    article = only_article(path)
+
+    assert article.byline == ""
+    assert [p.text for p in article.paragraphs] == [line1 + line2, P2]
+
+
 def test_a_date_inside_a_sentence_is_not_a_publication_date(tmp_path: Path) -> None:
     path = tmp_path / "sentence.txt"
     path.write_text(f"{TITLE}\n\n截至2024年12月5日，港区累计完成二百万标箱。\n\n{P2}\n", encoding="utf-8")
@@ -232,6 +254,13 @@ def test_html_byline_line_in_the_text_is_kept_whole(tmp_path: Path) -> None:
 
     assert (article.byline, article.provenance["byline"]) == ("钟雨桐 通讯员 韩立峰", "text:byline")
     assert article.title == TITLE
+
+
+def test_html_author_label_line_is_a_byline_not_a_title(tmp_path: Path) -> None:
+    article = only_article(write_html(tmp_path, html_page(top="<p>作者：钟雨桐 通讯员 韩立峰</p>")))
+
+    assert (article.title, article.byline) == (TITLE, "钟雨桐 通讯员 韩立峰")
+    assert article.dropped == []
 
 
 def test_html_dateline_beats_a_date_guessed_from_the_address(tmp_path: Path) -> None:
