@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .page_dateline import split_tail
 from .page_html import html_meta
 
 __all__ = ["SUFFIXES", "extract"]
@@ -94,8 +95,9 @@ _BYLINE_PREFIX = re.compile(
 
 
 def _clean_author(author: str) -> str:
-    """Reduce a byline to the names, so meta["author"] is the same whether it came from a tag or the page."""
-    author = _squash(author)
+    """Reduce a byline to the names, so meta["author"] is the same whether it came from a tag or the page;
+    like a byline in the text it stops at the end of the names (`王强 2024-12-10` -> `王强`)."""
+    author = split_tail(_squash(author))[0]
     cleaned = _BYLINE_PREFIX.sub("", author, count=1).strip()
     return cleaned or author
 

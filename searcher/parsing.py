@@ -13,7 +13,13 @@ How a page is read (each rule is tested in tests/test_parsing.py and on the real
 * Titles and headings made of several lines are joined with one space
   (`体验一程路 认识一座城 桐乡再次因马拉松而全城沸腾`); a leading `#` is removed.
 * Bylines lose their ■/► bullets and are joined with one space (`记者 陈曦 通讯员 李建业 朱晓斌`); a
-  trailing photo credit (`图片由嘉兴国家高新区提供`) is split off and dropped as a caption.
+  trailing photo credit (`图片由嘉兴国家高新区提供`) is split off and dropped as a caption. A byline stops
+  at the end of the names: a dateline printed after them (`记者 戴文博 2024-12-10 嘉兴日报`) gives the
+  article's date and source instead.
+* A dateline block (`嘉兴日报 2024年12月5日`, `来源：南湖晚报`; see `page_dateline`) is never a title or
+  a paragraph: it dates its article, or, above the page's first article, every article of the page that
+  has no dateline of its own. Stated metadata beats both (`page_meta`); each value's origin is kept in
+  `Article.provenance`.
 * Inside an article, a short unpunctuated block is a caption when two or more blank lines stand on
   either side of it; otherwise it is a heading (`## …`, `【创新视角1】` plus its line, a two-line
   block, a line ending in `——`, or a balanced `A，B` line) — unless the paragraph before it stops
@@ -52,12 +58,12 @@ from .page_text import CLOSERS, collapse_spaces, ends_sentence, has_clause_punct
 from .repair import repair_run
 
 MD_TITLE = "md title"
-DATELINE = "dateline"
 MD_HEADING = "md heading"
 MARKER = "section marker"
 BYLINE = "byline"
 PHOTO_BYLINE = "photo byline"
 TEXT = "text"
+DATELINE = "dateline"
 FURNITURE_KINDS = frozenset({pf.CAPTION, pf.AD, pf.COLUMN, pf.QR, pf.WEATHER, pf.TEASER, pf.CONTINUATION,
                              pf.FURNITURE, DATELINE})
 PAGE_LEVEL = frozenset({pf.AD, pf.COLUMN, pf.QR, pf.WEATHER, pf.TEASER, pf.FURNITURE})
@@ -410,7 +416,7 @@ def _build_article(blocks: Sequence[Block], kinds: Sequence[str], start: _Start,
 
 
 def _read_dateline(block: Block) -> Dateline:
-    """The dateline a DATELINE block holds (labelled so only when read_dateline accepted it)."""
+    """What a DATELINE block says (`_kind` labels a block so only when read_dateline accepts it)."""
     return read_dateline(block.spaced) or Dateline(text=block.spaced)
 
 

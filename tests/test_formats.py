@@ -135,6 +135,14 @@ def test_html_byline_author_tag_is_reduced_to_the_name(tmp_path: Path) -> None:
     assert extract(page)[1]["author"] == "王强"
 
 
+def test_html_author_tag_stops_at_the_end_of_the_names(tmp_path: Path) -> None:
+    page = tmp_path / "byline.html"
+    html = news_page([P1, P2]).replace('content="陈曦"', 'content="记者 王强 2024-12-10 嘉兴日报"')
+    page.write_text(html, encoding="utf-8")
+
+    assert extract(page)[1]["author"] == "王强"
+
+
 def test_html_page_without_article_text_is_refused(tmp_path: Path) -> None:
     page = tmp_path / "empty.html"
     page.write_text("<html><head><title>空</title></head><body></body></html>", encoding="utf-8")
