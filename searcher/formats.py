@@ -2,9 +2,14 @@
 
 Every extractor returns ``(text, meta)``: ``text`` is blocks separated by one blank line (a block is a
 headline, a byline or a paragraph; lines inside a block are kept), ``meta`` holds whichever of
-``title``, ``date`` (YYYY-MM-DD), ``author`` and ``url`` the file itself declares. When ``meta`` has a
-title the text does not repeat it as its first block, because the caller uses ``meta["title"]`` as the
-headline and would otherwise index the headline twice.
+``title``, ``date`` (YYYY-MM-DD), ``source``, ``author`` and ``url`` the file itself declares, and
+``meta["provenance"]`` says where each came from (``html:og:site_name``, ``pdf:info /Title``). When
+``meta`` has a title the text does not repeat it as its first block, because the caller uses
+``meta["title"]`` as the headline and would otherwise index the headline twice.
+
+A publication date is only ever read from what the publisher wrote (an HTML date tag, a dateline in the
+text). A PDF's creation date and a Word file's ``created`` property are when the file was made, which
+for a saved or exported article is any day after publication, so they are never used as its date.
 
 Every failure, whether ours or a library's, is raised as ``ValueError`` with a short reason a user can
 act on; the caller prefixes the path and skips the file, so no traceback ever reaches the user.
@@ -13,28 +18,34 @@ act on; the caller prefixes the path and skips the file, so no traceback ever re
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import re
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .page_dateline import split_tail
+from .page_html import html_meta
+
 __all__ = ["SUFFIXES", "extract"]
 
-Meta = dict[str, str]
+# field -> (value, where it came from); extract() turns it into meta plus meta["provenance"].
+Meta = dict[str, tuple[str, str]]
 
 
-def extract(path: Path) -> tuple[str, Meta]:
+def extract(path: Path) -> tuple[str, dict[str, Any]]:
     """Extract body text and declared metadata from one file, choosing the reader by suffix."""
     suffix = path.suffix.lower()
     reader = _READERS.get(suffix)
     if reader is None:
         raise ValueError(f"unsupported file type {suffix or '(no suffix)'}")
-    text, meta = reader(path)
-    meta = {key: value for key, value in meta.items() if value}
+    text, found = reader(path)
+    meta: dict[str, Any] = {key: value for key, (value, _) in found.items() if value}
+    if meta:
+        meta["provenance"] = {key: origin for key, (value, origin) in found.items() if value}
     return _drop_repeated_title(text, meta.get("title", "")), meta
 
 
@@ -84,8 +95,9 @@ _BYLINE_PREFIX = re.compile(
 
 
 def _clean_author(author: str) -> str:
-    """Reduce a byline to the names, so meta["author"] is the same whether it came from a tag or the page."""
-    author = _squash(author)
+    """Reduce a byline to the names, so meta["author"] is the same whether it came from a tag or the page;
+    like a byline in the text it stops at the end of the names (`王强 2024-12-10` -> `王强`)."""
+    author = split_tail(_squash(author))[0]
     cleaned = _BYLINE_PREFIX.sub("", author, count=1).strip()
     return cleaned or author
 
@@ -133,28 +145,6 @@ def _detect_and_decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _meta_tags(html: str) -> dict[str, str]:
-    """Read <meta name|property=... content=...> pairs, lower-cased keys, first occurrence wins."""
-    from lxml import html as lxml_html
-
-    try:
-        tree = lxml_html.fromstring(html)
-    except Exception:  # an unparsable head only means no extra metadata
-        return {}
-    tags: dict[str, str] = {}
-    for node in tree.iter("meta"):
-        key = (node.get("name") or node.get("property") or node.get("itemprop") or "").strip().lower()
-        content = (node.get("content") or "").strip()
-        if key and content:
-            tags.setdefault(key, content)
-    return tags
-
-
-# trafilatura drops single-word authors (a Western-name heuristic), which loses most Chinese names,
-# so declared author tags are read directly first.
-_AUTHOR_TAGS = ("author", "article:author", "byline", "dc.creator", "dc.contributor", "sailthru.author")
-
-
 def _element_text(element: Any) -> str:
     """Text of one trafilatura output element, keeping <lb/> as a line break and list items as lines."""
     parts: list[str] = []
@@ -183,6 +173,20 @@ def _html_blocks(body: Any) -> list[str]:
     return [text for text in (_element_text(child) for child in body) if text]
 
 
+@functools.cache
+def _trafilatura_config() -> Any:
+    """trafilatura's defaults, except the size below which it swaps in a fallback extractor.
+
+    The default (250 characters) suits English; a short Chinese article is often under it, and the
+    fallback then flattens title, byline and every paragraph into one block.
+    """
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "80")
+    return config
+
+
 def _read_html(path: Path) -> tuple[str, Meta]:
     """Main text and metadata of a saved news page, with nav bars, footers and comments left out."""
     import trafilatura
@@ -195,6 +199,7 @@ def _read_html(path: Path) -> tuple[str, Meta]:
         # Non-extensive date search: the extensive one turns a footer's "© 2024" into 2024-01-01.
         doc = trafilatura.bare_extraction(
             html,
+            config=_trafilatura_config(),
             with_metadata=True,
             favor_recall=True,
             include_comments=False,
@@ -208,14 +213,10 @@ def _read_html(path: Path) -> tuple[str, Meta]:
     text = _join_blocks(_html_blocks(doc.body))
     if not text:
         raise ValueError("no article text found in HTML page")
-    tags = _meta_tags(html)
-    author = next((tags[key] for key in _AUTHOR_TAGS if tags.get(key)), "") or (doc.author or "")
-    meta = {
-        "title": _squash(doc.title or ""),
-        "date": doc.date or "",
-        "author": _clean_author(author) if author else "",
-        "url": doc.url or "",
-    }
+    meta = html_meta(html, doc)
+    author, origin = meta.get("author", ("", ""))
+    if author:
+        meta["author"] = (_clean_author(author), origin)
     return text, meta
 
 
@@ -327,7 +328,7 @@ _PLACEHOLDERS = {
 
 
 def _pdf_meta(reader: Any) -> Meta:
-    """Title, author and creation date from the PDF info dictionary, skipping producer placeholders."""
+    """Title and author from the PDF info dictionary, skipping producer placeholders (never its dates)."""
     try:
         info = reader.metadata
     except Exception:  # a broken info dictionary should not cost the text
@@ -341,13 +342,7 @@ def _pdf_meta(reader: Any) -> Meta:
         except Exception:
             continue
         if value and value.lower() not in _PLACEHOLDERS:
-            meta[key] = value
-    try:
-        created = info.creation_date
-    except Exception:  # malformed D:... strings are common
-        created = None
-    if isinstance(created, datetime):
-        meta["date"] = created.date().isoformat()
+            meta[key] = (value, f"pdf:info {field}")
     return meta
 
 
@@ -397,7 +392,6 @@ def _read_pdf(path: Path) -> tuple[str, Meta]:
 
 # Left by python-docx's bundled template in every document whose properties were never set.
 _DOCX_TEMPLATE_AUTHOR = "python-docx"
-_DOCX_TEMPLATE_CREATED = datetime(2013, 12, 23, 23, 15).date()
 
 
 def _docx_blocks(document: Any) -> list[str]:
@@ -416,15 +410,12 @@ def _docx_blocks(document: Any) -> list[str]:
 
 
 def _docx_meta(document: Any) -> Meta:
-    """Title, author and creation date from the core properties, without python-docx template values."""
+    """Title and author from the core properties, without python-docx template values (never `created`)."""
     props = document.core_properties
-    meta: Meta = {"title": _squash(props.title or "")}
+    meta: Meta = {"title": (_squash(props.title or ""), "docx:core title")}
     author = _squash(props.author or "")
     if author and author != _DOCX_TEMPLATE_AUTHOR:
-        meta["author"] = author
-    created = props.created
-    if isinstance(created, datetime) and created.date() != _DOCX_TEMPLATE_CREATED:
-        meta["date"] = created.date().isoformat()
+        meta["author"] = (author, "docx:core author")
     return meta
 
 

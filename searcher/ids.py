@@ -4,10 +4,12 @@ An id is `<file slug>-<8 hex of sha1(title)>`, e.g. `002_37e806985c17eaa5-1a2b3c
 with the same title in the same file gets `-2`, a third `-3`, in page order. Nothing depends on the
 order of a directory listing, and editing one article's title changes only that article's id.
 
-The file slug is the path relative to the corpus root without its `.txt` suffix (other suffixes are
-kept, so `a.txt` and `a.md` differ), with `/` turned into `.`. Characters outside [A-Za-z0-9_.-] are
-replaced by `_`, and then 6 hex of sha1(path) are appended so that two Chinese file names that would
-both reduce to `___` stay distinct.
+The file slug is the path relative to the corpus root without its suffix, with `/` turned into `.`.
+A file extension is no part of an article's name, but `a.txt`, `a.md` and `a.pdf` in one folder must
+not share ids: `.txt` pages (the newspaper pages, whose ids are already in citations) keep the bare
+stem, every other suffix is replaced by 6 hex of sha1(path) (`pinghu-port.html` ->
+`pinghu-port.5c0e1a`). Characters outside [A-Za-z0-9_.-] are replaced by `_`, and then 6 hex of
+sha1(path) are appended so that two Chinese file names that would both reduce to `___` stay distinct.
 """
 
 from __future__ import annotations
@@ -33,12 +35,20 @@ def is_url_safe(value: str) -> bool:
 def file_slug(rel_path: str) -> str:
     """A URL-safe, readable slug for a corpus-relative path (see the module docstring)."""
     path = rel_path.replace("\\", "/").strip("/")
-    if path.lower().endswith(".txt"):
-        path = path[:-4]
-    slug = UNSAFE_CHAR_RE.sub("_", path.replace("/", "."))
-    if slug != path.replace("/", "."):
+    stem, suffix = _split_suffix(path)
+    slug = UNSAFE_CHAR_RE.sub("_", stem.replace("/", "."))
+    if slug != stem.replace("/", ".") or suffix not in ("", ".txt"):
         slug = f"{slug}.{_sha1(rel_path)[:6]}"
-    return slug or _sha1(rel_path)[:12]
+    return slug if stem else _sha1(rel_path)[:12]
+
+
+def _split_suffix(path: str) -> tuple[str, str]:
+    """(`dir/page`, `.txt`) for `dir/page.txt`; a leading dot (`.hidden`) is a name, not a suffix."""
+    name = path.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    if dot <= 0:
+        return path, ""
+    return path[: len(path) - len(name) + dot], name[dot:].lower()
 
 
 def given_id(rel_path: str, value: object) -> str:

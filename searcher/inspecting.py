@@ -1,7 +1,9 @@
 """What `searcher inspect FILE` shows: how a file was split into articles, and what was left out and why.
 
 The text form is for a person checking a new source before indexing it; the dict form is the same
-information, JSON-ready, for tools.
+information, JSON-ready, for tools. Both say where each article's title, byline, date and source came
+from (`provenance`: `text:dateline`, `html:og:site_name`, `front matter:date`, ...; empty when the
+field is empty), so a wrong date can be traced to the line or tag that gave it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 from .models import Article, Dropped, ParsedFile
 
 ARTICLE_FIELDS = ("id", "title", "byline", "source", "date", "page", "url", "continued")
+TRACED_FIELDS = ("title", "byline", "date", "source")
 
 
 def _dropped_dict(items: list[Dropped]) -> list[dict[str, str]]:
@@ -26,6 +29,14 @@ def _article_dict(article: Article) -> dict[str, Any]:
         {"number": p.number, "heading": p.heading, "text": p.text} for p in article.paragraphs
     ]
     out["dropped"] = _dropped_dict(article.dropped)
+    out["provenance"] = _provenance(article)
+    return out
+
+
+def _provenance(article: Article) -> dict[str, str]:
+    """Where each traced field came from ('' when the field is empty), then any other field that says."""
+    out = {key: article.provenance.get(key, "") if getattr(article, key) else "" for key in TRACED_FIELDS}
+    out.update({key: label for key, label in article.provenance.items() if key not in out and getattr(article, key)})
     return out
 
 
@@ -42,11 +53,15 @@ def inspect_to_dict(parsed: ParsedFile) -> dict[str, Any]:
 
 def _article_lines(number: int, article: Article) -> list[str]:
     """The human-readable block for one article."""
+    provenance = _provenance(article)
     lines = [f"=== Article {number}: {article.title}", f"  id:       {article.id}"]
+    if provenance["title"]:
+        lines.append(f"  title from: {provenance['title']}")
     for key in ("byline", "source", "date", "page", "url", "continued"):
         value = getattr(article, key)
         if value:
-            lines.append(f"  {key + ':':<9} {value}")
+            origin = f"  (from {provenance[key]})" if provenance.get(key) else ""
+            lines.append(f"  {key + ':':<9} {value}{origin}")
     lines.append(f"  paragraphs: {len(article.paragraphs)}")
     heading = ""
     for paragraph in article.paragraphs:

@@ -38,9 +38,14 @@ class Article:
     page: str = ""
     continued: str = ""
     dropped: list[Dropped] = field(default_factory=list)
+    # Where title, byline, date and source came from (`text:dateline`, `html:og:site_name`, ...). Known
+    # while parsing and shown by `inspect`; not stored in the index, so not part of the API's article.
+    provenance: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out.pop("provenance")
+        return out
 
 
 @dataclass

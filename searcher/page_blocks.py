@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .page_text import clean_line, concat, ends_sentence
+from .page_dateline import is_dateline, read_dateline
+from .page_names import is_byline_line
+from .page_text import clean_line, concat, ends_sentence, has_clause_punct
 
 # Blank lines assumed before the first and after the last block: the page edge isolates like a gap.
 EDGE_GAP = 2
@@ -66,11 +68,34 @@ def _one_paragraph_per_line(lines: list[str], indents: list[bool]) -> bool:
     return finished >= 2 and finished * 2 >= len(lines)
 
 
-def _breaks_block(previous: str, line: str) -> bool:
-    """Markdown headings and bulleted bylines stand alone even when no blank line separates them."""
-    return bool(
-        MARKDOWN_HEADING_RE.match(line) or MARKDOWN_HEADING_RE.match(previous) or BULLET_BYLINE_RE.match(line)
-    )
+def _breaks_block(current: list[str], line: str, following: str) -> bool:
+    """Markdown headings, bylines and datelines stand alone even when no blank line separates them.
+
+    `following` is the line after `line` ('' at a blank line or the end). A run of byline lines
+    (`■记者 陈曦` + `通讯员 李建业`) stays one block and ends before the text under it. A dateline breaks
+    off a line that ends a sentence, or a headline when it names a source (`嘉兴日报 2024年12月5日`) or
+    stands on its own line (a blank or a byline after it); a wrapped body line that happens to hold just
+    a date (`…统计截至` / `2024年12月5日` / `为止，…`) stays in its paragraph.
+    """
+    previous = current[-1]
+    if MARKDOWN_HEADING_RE.match(line) or MARKDOWN_HEADING_RE.match(previous) or BULLET_BYLINE_RE.match(line):
+        return True
+    if all(is_byline_line(text) for text in current) and not is_byline_line(line):
+        return True
+    if len(current) == 1 and is_dateline(previous):
+        return True
+    dateline = read_dateline(line)
+    if dateline is None:
+        return False
+    if ends_sentence(previous):
+        return True
+    alone = dateline.source or not following or is_byline_line(following)
+    return bool(alone) and _headline_shaped(current)
+
+
+def _headline_shaped(lines: list[str]) -> bool:
+    """1-3 short lines with no sentence punctuation: what a headline above a dateline looks like."""
+    return len(lines) <= 3 and all(len(line) <= 40 and not has_clause_punct(line) for line in lines)
 
 
 def _raw_blocks(text: str) -> tuple[list[tuple[list[str], int]], int]:
@@ -79,13 +104,15 @@ def _raw_blocks(text: str) -> tuple[list[tuple[list[str], int]], int]:
     indents: list[list[bool]] = []
     current: list[str] = []
     blanks = 0
-    for raw_line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n"):
-        line = clean_line(raw_line)
+    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
+    lines = [clean_line(raw_line) for raw_line in raw_lines]
+    for n, (raw_line, line) in enumerate(zip(raw_lines, lines, strict=True)):
         if not line:
             current = []
             blanks += 1
             continue
-        if current and _breaks_block(current[-1], line):
+        following = lines[n + 1] if n + 1 < len(lines) else ""
+        if current and _breaks_block(current, line, following):
             current = []
         if not current:
             raw.append((current, blanks))

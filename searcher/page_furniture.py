@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 
 from .page_blocks import Block
+from .page_dateline import split_tail
+from .page_names import BARE_AUTHORS_RE, BYLINE_MARKERS, ROLE_RE, is_byline_shaped, strip_marker
 from .page_text import collapse_spaces, has_clause_punct
 
 # Dropped-block reasons: the words `inspect` shows and tests assert.
@@ -44,17 +46,7 @@ FURNITURE_RE = re.compile(
 INLINE_CONTINUATION_RE = re.compile(rf"\s*([（(]\s*(下转|转)\s*第?\s*{PAGE_NO}\s*版\s*[）)])$")
 PAREN_BYLINE_RE = re.compile(r"^[（(]\s*((本报|特约|见习|首席)?(记者|通讯员|评论员)[^（）()]{1,40})[）)]$")
 
-MARKERS = "■►▶●◆▲□"
-ROLE_RE = re.compile(
-    r"^(本报记者|特约记者|见习记者|首席记者|记者|特约通讯员|通讯员|本报评论员|特约评论员|评论员|"
-    r"实习生|摄影|摄像|撰稿|撰文|文/|图/|文图|文\s|图\s)"
-)
-SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
-    "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤俞楼章屠钮应傅单裘柴"
-)
-NAME = rf"[{SURNAMES}][\u4e00-\u9fff]{{1,2}}"
-BARE_AUTHORS_RE = re.compile(rf"^{NAME}(?:[ \u3000]+{NAME}){{0,5}}$")
+AUTHOR_LABEL_RE = re.compile(r"^作者\s*[:：]\s*")
 TRAILING_CREDIT_RE = re.compile(r"\s*((本版|本组)?(图片|照片)由\S+提供)$")
 SHORT_LINE = 30
 
@@ -120,34 +112,33 @@ def continuation_target(text: str) -> str:
     return f"下转{match.group(2)}版"
 
 
-def _strip_marker(line: str) -> str:
-    """Drop the ■/► bullet the layout puts before a byline."""
-    return line.lstrip(MARKERS + " \u3000")
-
-
 def is_byline(block: Block) -> bool:
-    """True for `■记者 陈曦` / `► 本报记者 …` / `■摄影 …`; unmarked lines must be short and comma-free."""
+    """True for `■记者 陈曦` / `► 本报记者 …` / `■摄影 …`; unmarked lines must be short and comma-free.
+
+    A dateline printed after the names (`记者 戴文博 2024-12-10 嘉兴日报`, `… 来源：南湖晚报`) does not count
+    against the shape: only the names part is checked.
+    """
     first = block.lines[0]
-    if len(block.lines) > 3 or not ROLE_RE.match(_strip_marker(first)):
+    if len(block.lines) > 3 or not ROLE_RE.match(strip_marker(first)):
         return False
-    if first[0] in MARKERS:
-        return True
-    return len(block.text) <= 40 and not has_clause_punct(block.text)
+    return first[0] in BYLINE_MARKERS or is_byline_shaped(block.spaced)
 
 
 def is_photo_byline(block: Block) -> bool:
     """True for a photo-story byline (`■摄影 记者 …`), which comes after the story's text."""
-    return is_byline(block) and _strip_marker(block.lines[0]).startswith(("摄影", "摄像", "图/", "图 "))
+    return is_byline(block) and strip_marker(block.lines[0]).startswith(("摄影", "摄像", "图/", "图 "))
 
 
 def is_bare_authors(block: Block) -> bool:
-    """True for a line of personal names only (`高柱强 金长青`); callers also check the position."""
-    return len(block.lines) == 1 and bool(BARE_AUTHORS_RE.match(block.lines[0]))
+    """True for a line of personal names (`高柱强 金长青`, `钟雨桐 通讯员 韩立峰`), perhaps followed by a
+    dateline; callers also check the position."""
+    return len(block.lines) == 1 and bool(BARE_AUTHORS_RE.match(split_tail(block.lines[0])[0]))
 
 
 def clean_byline(block: Block) -> tuple[str, str]:
     """Return (byline, photo credit): markers removed, lines joined by one space, credit split off."""
-    byline = collapse_spaces(" ".join(_strip_marker(line) for line in block.lines))
+    byline = collapse_spaces(" ".join(strip_marker(line) for line in block.lines))
+    byline = AUTHOR_LABEL_RE.sub("", byline)  # a label, not a role like 记者
     match = TRAILING_CREDIT_RE.search(byline)
     if not match:
         return byline, ""

@@ -13,7 +13,13 @@ How a page is read (each rule is tested in tests/test_parsing.py and on the real
 * Titles and headings made of several lines are joined with one space
   (`体验一程路 认识一座城 桐乡再次因马拉松而全城沸腾`); a leading `#` is removed.
 * Bylines lose their ■/► bullets and are joined with one space (`记者 陈曦 通讯员 李建业 朱晓斌`); a
-  trailing photo credit (`图片由嘉兴国家高新区提供`) is split off and dropped as a caption.
+  trailing photo credit (`图片由嘉兴国家高新区提供`) is split off and dropped as a caption. A byline stops
+  at the end of the names: a dateline printed after them (`记者 戴文博 2024-12-10 嘉兴日报`) gives the
+  article's date and source instead.
+* A dateline block (`嘉兴日报 2024年12月5日`, `来源：南湖晚报`; see `page_dateline`) is never a title or
+  a paragraph: it dates its article, or, above the page's first article, every article of the page that
+  has no dateline of its own. Stated metadata beats both (`page_meta`); each value's origin is kept in
+  `Article.provenance`.
 * Inside an article, a short unpunctuated block is a caption when two or more blank lines stand on
   either side of it; otherwise it is a heading (`## …`, `【创新视角1】` plus its line, a two-line
   block, a line ending in `——`, or a balanced `A，B` line) — unless the paragraph before it stops
@@ -37,7 +43,17 @@ from . import page_furniture as pf
 from .ids import IdAllocator
 from .models import Article, Dropped, Paragraph, ParsedFile
 from .page_blocks import Block, split_blocks
-from .page_meta import apply_article_meta, apply_page_meta, json_ready, text_field
+from .page_dateline import Dateline, is_dateline, read_dateline, split_tail
+from .page_meta import (
+    FROM_BYLINE,
+    FROM_DATELINE,
+    FROM_FILE_NAME,
+    FROM_HEADLINE,
+    apply_article_meta,
+    apply_page_meta,
+    json_ready,
+    text_field,
+)
 from .page_text import CLOSERS, collapse_spaces, ends_sentence, has_clause_punct
 from .repair import repair_run
 
@@ -47,8 +63,9 @@ MARKER = "section marker"
 BYLINE = "byline"
 PHOTO_BYLINE = "photo byline"
 TEXT = "text"
+DATELINE = "dateline"
 FURNITURE_KINDS = frozenset({pf.CAPTION, pf.AD, pf.COLUMN, pf.QR, pf.WEATHER, pf.TEASER, pf.CONTINUATION,
-                             pf.FURNITURE})
+                             pf.FURNITURE, DATELINE})
 PAGE_LEVEL = frozenset({pf.AD, pf.COLUMN, pf.QR, pf.WEATHER, pf.TEASER, pf.FURNITURE})
 
 TITLE_LINE_MAX = 40
@@ -111,6 +128,8 @@ def _kind(block: Block) -> str:
         return MD_TITLE
     if first.startswith("#"):
         return MD_HEADING
+    if len(block.lines) <= 2 and is_dateline(block.spaced):
+        return DATELINE
     reason = pf.furniture_reason(block)
     if reason:
         return reason
@@ -133,22 +152,37 @@ def _is_title_like(block: Block) -> bool:
     return not text.rstrip(CLOSERS).endswith(("：", ":", "，", ",", "、"))
 
 
-def _label(blocks: Sequence[Block]) -> list[str]:
-    """Label every block, promoting a bare line of names under the page's first headline to a byline."""
+def _label(blocks: Sequence[Block], titled: bool = False) -> list[str]:
+    """Label every block, promoting a bare line of names under the page's first headline to a byline.
+
+    `titled` says the headline was stated apart from the text (an HTML or PDF title the extractor took
+    out), so a line of names opening the text stands right under it.
+    """
     kinds = [_kind(block) for block in blocks]
     for i, block in enumerate(blocks):
-        if kinds[i] != TEXT or i == 0 or not pf.is_bare_authors(block):
+        if kinds[i] != TEXT or not pf.is_bare_authors(block):
             continue
-        above = kinds[i - 1]
-        at_top = all(kind in FURNITURE_KINDS for kind in kinds[: i - 1])
-        if above == MD_TITLE or (above == TEXT and _is_title_like(blocks[i - 1]) and at_top):
+        j = _skip_datelines(kinds, i - 1)
+        at_top = all(kind in FURNITURE_KINDS for kind in kinds[: max(j, 0)])
+        if j < 0:
+            if titled:
+                kinds[i] = BYLINE
+        elif kinds[j] == MD_TITLE or (kinds[j] == TEXT and _is_title_like(blocks[j]) and at_top):
             kinds[i] = BYLINE
     return kinds
 
 
+def _skip_datelines(kinds: Sequence[str], j: int) -> int:
+    """The nearest block at or above j that is not a dateline (-1 at the top of the page)."""
+    while j >= 0 and kinds[j] == DATELINE:
+        j -= 1
+    return j
+
+
 def _title_before(blocks: Sequence[Block], kinds: Sequence[str], i: int) -> list[int]:
-    """The headline blocks right above block i (two blocks only at the top of the page)."""
-    j = i - 1
+    """The headline blocks right above block i (two blocks only at the top of the page); a dateline
+    between headline and byline is looked through."""
+    j = _skip_datelines(kinds, i - 1)
     if j < 0 or kinds[j] != TEXT or not _is_title_like(blocks[j]):
         return []
     k = j - 1
@@ -280,6 +314,35 @@ def _set_byline(article: Article, byline: str, raw: str) -> None:
         article.dropped.append(Dropped(raw, "byline"))
     else:
         article.byline = byline
+        article.provenance["byline"] = FROM_BYLINE
+
+
+def _take_byline(article: Article, block: Block) -> None:
+    """A byline block: the names become the byline, a dateline after them gives date and source,
+    a trailing photo credit is dropped as a caption."""
+    byline, credit = pf.clean_byline(block)
+    names, tail = split_tail(byline)
+    _set_byline(article, names, block.spaced)
+    if tail.text:
+        _take_dateline(article, tail, tail.text)
+    if credit:
+        article.dropped.append(Dropped(credit, pf.CAPTION))
+
+
+def _take_dateline(article: Article, dateline: Dateline, printed: str) -> None:
+    """The first date and source an article's datelines state are its own; the line as printed is
+    listed as dropped (reason `dateline`) so `inspect` shows what was read."""
+    _fill_from_dateline(article, dateline)
+    article.dropped.append(Dropped(printed, DATELINE))
+
+
+def _fill_from_dateline(article: Article, dateline: Dateline) -> None:
+    """Set the date and source a dateline states where the article has none yet."""
+    for key in ("date", "source"):
+        value = getattr(dateline, key)
+        if value and not getattr(article, key):
+            setattr(article, key, value)
+            article.provenance[key] = FROM_DATELINE
 
 
 def _add_body_text(article: Article, body: _Body, text: str) -> None:
@@ -297,10 +360,10 @@ def _build_article(blocks: Sequence[Block], kinds: Sequence[str], start: _Start,
     """Assemble one article from blocks[start.index:end]."""
     title = collapse_spaces(" ".join(_strip_md(blocks[i].spaced) for i in start.title))
     article = Article(id="", title=title)
+    if title:
+        article.provenance["title"] = FROM_HEADLINE
     if start.byline is not None:
-        article.byline, credit = pf.clean_byline(blocks[start.byline])
-        if credit:
-            article.dropped.append(Dropped(credit, pf.CAPTION))
+        _take_byline(article, blocks[start.byline])
     body = _Body()
     skip = set(start.title) | ({start.byline} if start.byline is not None else set())
     order = [i for i in range(start.index, end) if i not in skip]
@@ -326,10 +389,9 @@ def _build_article(blocks: Sequence[Block], kinds: Sequence[str], start: _Start,
                 pos += 1
             body.set_heading(heading)
         elif kind in (BYLINE, PHOTO_BYLINE):
-            byline, credit = pf.clean_byline(block)
-            _set_byline(article, byline, block.spaced)
-            if credit:
-                article.dropped.append(Dropped(credit, pf.CAPTION))
+            _take_byline(article, block)
+        elif kind == DATELINE:
+            _take_dateline(article, _read_dateline(block), block.spaced)
         elif pf.parenthesized_byline(block.text):
             _set_byline(article, pf.parenthesized_byline(block.text), block.text)
         else:
@@ -353,17 +415,25 @@ def _build_article(blocks: Sequence[Block], kinds: Sequence[str], start: _Start,
     return article
 
 
+def _read_dateline(block: Block) -> Dateline:
+    """What a DATELINE block says (`_kind` labels a block so only when read_dateline accepts it)."""
+    return read_dateline(block.spaced) or Dateline(text=block.spaced)
+
+
 def parse_page(text: str, *, file: str, meta: Mapping[str, Any] | None = None) -> ParsedFile:
     """Split one page (or one plain article) into articles; `meta` overrides what the page says."""
     meta = dict(meta or {})
     blocks = split_blocks(text)
-    kinds = _label(blocks)
+    kinds = _label(blocks, titled=bool(text_field(meta, "title")))
     page_dropped: list[Dropped] = []
     starts = _find_starts(blocks, kinds)
     first = starts[0].index if starts else len(blocks)
+    page_dateline = Dateline()
     for i in range(first):
         reason = kinds[i] if kinds[i] in FURNITURE_KINDS else pf.FURNITURE
         page_dropped.append(Dropped(blocks[i].spaced, reason))
+        if kinds[i] == DATELINE and not page_dateline.text:
+            page_dateline = _read_dateline(blocks[i])
     articles: list[Article] = []
     for n, start in enumerate(starts):
         end = starts[n + 1].index if n + 1 < len(starts) else len(blocks)
@@ -372,19 +442,25 @@ def parse_page(text: str, *, file: str, meta: Mapping[str, Any] | None = None) -
             articles.append(article)
         else:
             page_dropped.extend(article.dropped)
-    _finish(articles, file, meta)
+    _finish(articles, file, meta, page_dateline)
     return ParsedFile(path=file, articles=articles, dropped=page_dropped, meta=json_ready(meta))
 
 
-def _finish(articles: list[Article], file: str, meta: Mapping[str, Any]) -> None:
-    """Apply stated metadata, fill empty titles from the file name, and assign stable ids."""
+def _finish(articles: list[Article], file: str, meta: Mapping[str, Any], page_dateline: Dateline) -> None:
+    """Apply the page's dateline and stated metadata, fill empty titles from the file name, assign ids.
+
+    Precedence, strongest first: stated metadata (front matter, HTML tags, PDF/DOCX properties), the
+    article's own dateline, a dateline printed above the page's first article, the headline text.
+    """
     allocator = IdAllocator(file)
     for article in articles:
         article.file = file
+        _fill_from_dateline(article, page_dateline)
         apply_page_meta(article, meta)
         if len(articles) == 1:
             apply_article_meta(article, meta)
         if not article.title:
             article.title = PurePosixPath(file).stem
+            article.provenance["title"] = FROM_FILE_NAME
         given = text_field(meta, "id") if len(articles) == 1 else ""
         article.id = allocator.for_given(given) if given else allocator.for_title(article.title)

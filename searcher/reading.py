@@ -85,7 +85,7 @@ def _load_text(path: Path, rel: str) -> ParsedFile:
     body, meta = _split_front_matter(text, rel)
     if not body.strip():
         raise UnreadableFile(rel, "empty file (no text after the front matter)")
-    parsed = parse_page(body, file=rel, meta=meta)
+    parsed = parse_page(body, file=rel, meta=page_meta.labelled(meta, "front matter"))
     parsed.encoding = encoding
     return parsed
 
@@ -119,8 +119,9 @@ def _jsonl_article(record: Any, rel: str, allocator: IdAllocator) -> Article:
     lines = [" ".join(line.split()) for line in text.splitlines()]
     article = Article(id="", title=" ".join(title.split()), file=rel)
     article.paragraphs = [Paragraph(number=n, text=t) for n, t in enumerate((t for t in lines if t), start=1)]
-    page_meta.apply_page_meta(article, record)
-    article.byline = page_meta.text_field(record, "author") or page_meta.text_field(record, "byline")
+    stated = page_meta.labelled(record, "jsonl")
+    page_meta.apply_page_meta(article, stated)
+    page_meta.apply_article_meta(article, stated)
     raw_id = record.get("id")
     has_id = raw_id is not None and str(raw_id).strip()
     article.id = allocator.for_given(raw_id) if has_id else allocator.for_title(article.title)

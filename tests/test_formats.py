@@ -80,6 +80,12 @@ def test_html_news_page_gives_article_paragraphs_and_meta(tmp_path: Path) -> Non
         "date": "2024-11-30",
         "author": "陈曦",
         "url": "https://news.example.cn/2024/11/30/jiaxing.html",
+        "provenance": {
+            "title": "html:title",
+            "date": "html:article:published_time",
+            "author": "html:author",
+            "url": "html:url",
+        },
     }
     for boilerplate in [*NAV, "版权所有", "ICP"]:
         assert boilerplate not in text
@@ -92,7 +98,10 @@ def test_html_without_canonical_has_no_url_and_htm_suffix_works(tmp_path: Path) 
     text, meta = extract(page)
 
     assert text == "\n\n".join([P1, P2, P3])
-    assert meta == {"title": TITLE, "date": "2024-11-30", "author": "陈曦"}
+    assert {key: meta[key] for key in ("title", "date", "author")} == {
+        "title": TITLE, "date": "2024-11-30", "author": "陈曦"
+    }
+    assert "url" not in meta and "url" not in meta["provenance"]
 
 
 def test_html_gb18030_bytes_declared_as_gb2312(tmp_path: Path) -> None:
@@ -126,6 +135,14 @@ def test_html_byline_author_tag_is_reduced_to_the_name(tmp_path: Path) -> None:
     assert extract(page)[1]["author"] == "王强"
 
 
+def test_html_author_tag_stops_at_the_end_of_the_names(tmp_path: Path) -> None:
+    page = tmp_path / "byline.html"
+    html = news_page([P1, P2]).replace('content="陈曦"', 'content="记者 王强 2024-12-10 嘉兴日报"')
+    page.write_text(html, encoding="utf-8")
+
+    assert extract(page)[1]["author"] == "王强"
+
+
 def test_html_page_without_article_text_is_refused(tmp_path: Path) -> None:
     page = tmp_path / "empty.html"
     page.write_text("<html><head><title>空</title></head><body></body></html>", encoding="utf-8")
@@ -144,7 +161,7 @@ def cjk_font() -> str:
 
 
 def build_pdf(path: Path, flowables: list, title: str = "", author: str = "") -> None:
-    """invariant=1 pins the creation date to 2000-01-01 so the date meta is assertable."""
+    """invariant=1 pins the creation date to 2000-01-01: a date that must never become the article's."""
     doc = SimpleDocTemplate(str(path), pagesize=A4, title=title, author=author, invariant=1)
     doc.build(flowables)
 
@@ -167,7 +184,9 @@ def test_pdf_chinese_text_round_trips_with_blocks(tmp_path: Path, cjk_font: str)
 
     text, meta = extract(path)
 
-    assert meta == {"title": TITLE, "author": "陈曦", "date": "2000-01-01"}
+    # The info dictionary's creation date (2000-01-01) is when the file was made, not a publication date.
+    assert meta == {"title": TITLE, "author": "陈曦",
+                    "provenance": {"title": "pdf:info /Title", "author": "pdf:info /Author"}}
     blocks = text.split("\n\n")
     # The headline equals meta["title"] and is dropped; the byline and both paragraphs stay separate.
     assert blocks[0] == "■记者 陈曦"
@@ -183,7 +202,7 @@ def test_pdf_paragraphs_marked_only_by_first_line_indent(tmp_path: Path, cjk_fon
     text, meta = extract(path)
 
     # No info title (reportlab's "untitled"/"anonymous" placeholders are dropped), so the headline stays.
-    assert meta == {"date": "2000-01-01"}
+    assert meta == {}
     assert [block.replace("\n", "") for block in text.split("\n\n")] == [TITLE, P3 + P3, P4 + P4]
 
 
@@ -301,7 +320,9 @@ def test_docx_headings_paragraphs_and_core_properties(tmp_path: Path) -> None:
     text, meta = extract(path)
 
     assert text == "\n\n".join([P1, "创新“长跑”，实现发展“快跑”", P2])
-    assert meta == {"title": TITLE, "author": "陈曦", "date": "2024-11-30"}
+    # `created` is when the file was written, never the article's publication date.
+    assert meta == {"title": TITLE, "author": "陈曦",
+                    "provenance": {"title": "docx:core title", "author": "docx:core author"}}
 
 
 def test_docx_without_properties_keeps_headline_and_line_breaks(tmp_path: Path) -> None:

@@ -223,7 +223,8 @@ def test_ids_are_stable_url_safe_and_unique_for_equal_titles() -> None:
 
 def test_ids_depend_on_path_not_listing_order() -> None:
     assert file_slug("2024/12/page1.txt") == "2024.12.page1"
-    assert file_slug("a.md") == "a.md"
+    assert file_slug("a.md") != file_slug("a.txt") == "a"
+    assert file_slug("a.md") == file_slug("a.md") and not file_slug("a.md").endswith("md")
     chinese_a, chinese_b = file_slug("嘉兴日报一.txt"), file_slug("嘉兴日报二.txt")
     assert chinese_a != chinese_b and is_url_safe(chinese_a)
 
@@ -231,7 +232,7 @@ def test_ids_depend_on_path_not_listing_order() -> None:
 def test_given_ids_are_kept_when_url_safe_else_hashed() -> None:
     assert given_id("a.jsonl", "bridge-1") == "bridge-1"
     hashed = given_id("a.jsonl", "桥 1/2")
-    assert is_url_safe(hashed) and hashed.startswith("a.jsonl-")
+    assert is_url_safe(hashed) and hashed.startswith(f"{file_slug('a.jsonl')}-") and "jsonl" not in hashed
     assert hashed == given_id("a.jsonl", "桥 1/2")
 
 
@@ -319,6 +320,7 @@ PIECES = st.sampled_from(
         "嘉兴", "南湖", "发展", "创新", "。", "！", "？", "“", "”", "（", "）", "■记者 张三", "通讯员 李四",
         "# ", "## ", "【视角】", "(下转2版)", "扫一扫", "ICBC", "分行", "今天多云", "12℃", "在", "的",
         "2024年", "\n", "\n\n", "\n\n\n", "　　", "  ", "abc", "3.5",
+        "2024-12-10", " 嘉兴日报", " 来源：南湖晚报", "2024年12月5日", "钟雨桐", " 通讯员 ", "【", "】", "|",
     ]
 )
 

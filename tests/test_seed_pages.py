@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from pathlib import Path
 
@@ -212,6 +213,26 @@ def test_ids_are_stable_unique_and_url_safe() -> None:
     assert len(first) == len(set(first)) == 10
     assert all(is_url_safe(i) for i in first)
     assert first[0].startswith("000_fc3523877e7533cf-")
+
+
+def test_seed_ids_keep_their_published_form() -> None:
+    """Ids are in links and citations: a .txt page's ids stay `<stem>-<8 hex of sha1(title)>` (`-2` for a
+    repeated title), whatever else changes in how ids are made."""
+    for item in load_corpus(CORPUS):
+        assert isinstance(item, ParsedFile)
+        seen: Counter[str] = Counter()
+        for article in item.articles:
+            base = f"{Path(item.path).stem}-{hashlib.sha1(article.title.encode()).hexdigest()[:8]}"
+            seen[base] += 1
+            assert article.id == (base if seen[base] == 1 else f"{base}-{seen[base]}")
+    assert only("000").id == "000_fc3523877e7533cf-f72040c7"
+
+
+def test_seed_pages_say_where_title_and_byline_came_from() -> None:
+    article = page("002").articles[0]
+    assert article.byline == "记者 陈曦 通讯员 李建业 朱晓斌"
+    assert article.provenance == {"title": "text:headline", "byline": "text:byline"}
+    assert (article.date, article.source) == ("", "")  # the pages print no dateline: nothing is made up
 
 
 @pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
