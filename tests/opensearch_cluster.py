@@ -145,7 +145,7 @@ class Cluster:
         if wait_for_nodes is not None:
             query += f"&wait_for_nodes={wait_for_nodes}"
         try:
-            with urllib.request.urlopen(f"{self.url}/_cluster/health?{query}", timeout=30) as response:
+            with urllib.request.urlopen(f"{self.url}/_cluster/health?{query}", timeout=10) as response:
                 return json.load(response)
         except urllib.error.HTTPError as error:  # 408: not there yet; the body still holds the health
             return json.load(error)

@@ -4,14 +4,16 @@ searchers without failing a request, and keeps every document when one of two no
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
-from opensearch_cluster import Cluster
+from opensearch_cluster import Cluster, start_cluster, tools_missing
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 
@@ -335,3 +337,22 @@ def test_two_node_cluster_keeps_answering_when_a_node_is_killed(opensearch_pair:
     client.index(index="failover", id="after-the-kill", body=os_document(extra, paragraphs.tokenizers),
                  refresh="wait_for")
     assert client.count(index="failover")["count"] == total + 1
+
+
+# --- the helper itself ---------------------------------------------------------------------------------------
+
+def test_missing_java_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    assert "java" in (tools_missing() or "")
+
+
+def test_a_node_that_cannot_start_fails_fast_with_its_log(tmp_path: Path) -> None:
+    if tools_missing():
+        pytest.skip(tools_missing())
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))  # bound, not listening: the node cannot bind it, health checks are refused
+        started = time.monotonic()
+        with pytest.raises(RuntimeError, match="(?s)node-0 exited.*Address already in use"):
+            start_cluster(nodes=1, tmp_path=tmp_path, http_port=taken.getsockname()[1])
+        assert time.monotonic() - started < 60

@@ -116,9 +116,11 @@ public final class Launcher {
         try {
             node.start();
         } catch (Exception e) {
-            // A port in use or a locked data directory: say so and exit, so the caller sees a dead process.
+            // A port in use or a locked data directory: say so and exit at once, so the caller sees a dead
+            // process (closing a half-started node can hang for many seconds, so no shutdown hooks run).
             e.printStackTrace();
-            System.exit(1);
+            System.out.flush();
+            Runtime.getRuntime().halt(1);
         }
         System.out.println("[launcher] " + settings.get("node.name") + " started: http://127.0.0.1:"
             + settings.get("http.port"));
