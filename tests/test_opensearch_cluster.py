@@ -302,13 +302,28 @@ def shard_nodes(client: Any, index: str) -> dict[str, set[str]]:
     return holders
 
 
+def primary_on(client: Any, index: str, node: str, other: str) -> None:
+    """Make `node` hold a primary: when both primaries landed on `other`, cancel one of them there, so the
+    in-sync replica on `node` is promoted (and `other` recovers a new replica). Killing `node` then loses a
+    primary, not only replicas."""
+    rows = client.cat.shards(index=index, format="json")
+    if any(row["node"] == node and row["prirep"] == "p" for row in rows):
+        return
+    shard = int(next(row["shard"] for row in rows if row["node"] == other and row["prirep"] == "p"))
+    command = {"cancel": {"index": index, "shard": shard, "node": other, "allow_primary": True}}
+    client.cluster.reroute(body={"commands": [command]})
+    health(client, index=index, wait_for_status="green", wait_for_no_initializing_shards="true")
+
+
 def test_two_node_cluster_keeps_answering_when_a_node_is_killed(opensearch_pair: Cluster,
                                                                 paragraphs: Paragraphs) -> None:
     client = opensearch_pair.client(pool_maxsize=8)
     create_index(client, "failover", paragraphs, paragraphs.docs, shards=2, replicas=1)
     assert health(client, index="failover", wait_for_status="green")["status"] == "green"
+    primary_on(client, "failover", "node-1", "node-0")
     holders = shard_nodes(client, "failover")
-    assert set(holders) == {"node-0", "node-1"} and all(len(copies) == 2 for copies in holders.values()), holders
+    assert holders["node-0"] | holders["node-1"] == {"0p", "0r", "1p", "1r"}, holders
+    assert len(holders["node-1"]) == 2 and any(copy.endswith("p") for copy in holders["node-1"]), holders
     total = len(paragraphs.docs)
     probe = word("text", paragraphs.words("嘉兴")[0])
     expected = opensearch_ids(client, "failover", probe)
