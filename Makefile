@@ -47,7 +47,7 @@ launcher: java-deps $(LAUNCHER)
 
 # A local two-node cluster on loopback (HTTP 9200 and 9201), in the foreground until Ctrl-C stops both nodes.
 opensearch: launcher
-	java -jar $(LAUNCHER) --nodes $(OPENSEARCH_NODES) --home $(OPENSEARCH_HOME) \
+	java -Xmx64m -jar $(LAUNCHER) --nodes $(OPENSEARCH_NODES) --home $(OPENSEARCH_HOME) \
 		--http-port $(OPENSEARCH_PORT) --transport-port $$(( $(OPENSEARCH_PORT) + 100 ))
 
 run: setup

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -32,6 +33,8 @@ import org.opensearch.transport.Netty4Plugin;
  */
 public final class Launcher {
     static final String MANAGER = "node-0";
+    /** Set once this JVM is shutting down, so nodes exiting on that account are not reported as failures. */
+    static volatile boolean stopping;
 
     private Launcher() {
     }
@@ -127,7 +130,7 @@ public final class Launcher {
         stopped.await();
     }
 
-    /** Starts N node JVMs on consecutive ports and stops them all when this JVM stops (Ctrl-C). */
+    /** Starts N node JVMs on consecutive ports; stops them all when this JVM stops (Ctrl-C) or any of them exits. */
     static void runCluster(Map<String, String> args) throws Exception {
         int count = Integer.parseInt(args.get("nodes"));
         int http = Integer.parseInt(args.getOrDefault("http-port", "9200"));
@@ -138,7 +141,10 @@ public final class Launcher {
             seeds.add(Integer.toString(transport + i));
         }
         List<Process> nodes = new ArrayList<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(nodes), "cluster-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping = true;
+            stopAll(nodes);
+        }, "cluster-shutdown"));
         for (int i = 0; i < count; i++) {
             List<String> command = javaCommand(args.getOrDefault("heap", "512m"));
             command.addAll(List.of("--name", "node-" + i, "--home", home.resolve("node-" + i).toString(),
@@ -147,8 +153,11 @@ public final class Launcher {
                 "--cluster-name", args.getOrDefault("cluster-name", "searcher")));
             nodes.add(new ProcessBuilder(command).inheritIO().start());
         }
-        for (Process node : nodes) {
-            node.waitFor();
+        Process first = (Process) CompletableFuture.anyOf(
+            nodes.stream().map(Process::onExit).toArray(CompletableFuture[]::new)).get();
+        if (!stopping) {
+            System.err.println("[launcher] a node exited with status " + first.exitValue() + ": stopping the others");
+            System.exit(1);
         }
     }
 
