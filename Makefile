@@ -4,8 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The local OpenSearch cluster of `make opensearch` (see cluster/ and docs/scale-out.md).
+LAUNCHER := cluster/target/opensearch-launcher.jar
+OPENSEARCH_HOME ?= build/opensearch
+OPENSEARCH_NODES ?= 2
+OPENSEARCH_PORT ?= 9200
 
-.PHONY: run test setup setup-test browser-deps lint bench
+.PHONY: run test setup setup-test browser-deps java-deps launcher opensearch lint bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -14,7 +19,7 @@ $(BIN)/python:
 setup: $(BIN)/python
 	$(BIN)/pip install -q -e .
 
-setup-test: $(BIN)/python browser-deps
+setup-test: $(BIN)/python browser-deps java-deps
 	$(BIN)/pip install -q -e '.[test]'
 
 # Debian's chromium (never a browser download) and a CJK font, for the browser tests.
@@ -25,11 +30,31 @@ browser-deps:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null; \
 	fi
 
+# A JDK 17 and Maven from Debian when missing: they build and run the OpenSearch nodes of the cluster tests.
+java-deps:
+	@if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null; \
+	fi
+
+# The node launcher: OpenSearch's server jar and modules from Maven Central (cached in ~/.m2 after the first build).
+$(LAUNCHER): cluster/pom.xml $(shell find cluster/src -type f)
+	cd cluster && mvn -q -B package
+	touch $@
+
+launcher: java-deps $(LAUNCHER)
+
+# A local two-node cluster on loopback (HTTP 9200 and 9201), in the foreground until Ctrl-C stops both nodes.
+opensearch: launcher
+	java -Xmx64m -jar $(LAUNCHER) --nodes $(OPENSEARCH_NODES) --home $(OPENSEARCH_HOME) \
+		--http-port $(OPENSEARCH_PORT) --transport-port $$(( $(OPENSEARCH_PORT) + 100 ))
+
 run: setup
 	@[ -f index/CURRENT ] || $(BIN)/searcher build
 	$(BIN)/searcher serve --host $(HOST) --port $(PORT)
 
-test: setup-test
+test: setup-test launcher
 	$(BIN)/ruff check searcher web tests bench
 	$(BIN)/pytest
 

@@ -14,6 +14,8 @@ from searcher.engine import Engine
 from searcher.indexing import build_index
 from web import create_app
 
+pytest_plugins = ["conftest_opensearch"]  # the real OpenSearch cluster fixtures
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = ROOT / "corpus"
 
