@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh import scoring
 from whoosh.collectors import CollapseCollector, FilterCollector, TopCollector
@@ -91,7 +90,7 @@ class Engine:
         generation = store.require_generation(self.index_dir)
         with self._lock:
             if self._opened is None or self._opened[0] != generation.name:
-                ix = whoosh_index.open_dir(str(generation))
+                ix = store.open_generation(self.index_dir, generation)
                 synonyms = getattr(ix.schema["text"].analyzer, "synonyms", {})
                 self._opened = (generation.name, ix, Builder(synonyms))
             return self._opened
@@ -103,12 +102,16 @@ class Engine:
         generation, ix, builder = self._index()
         local = self._local
         current = getattr(local, "searcher", None)
-        if current is not None and local.generation == generation and current.up_to_date():
-            return current, builder
-        if current is not None:
-            current.close()
-        # A whole new searcher after a commit: Whoosh's refresh() reuses segment readers that miss new deletions.
-        fresh = ix.searcher(weighting=scoring.BM25F())
+        try:  # a truncated or vanished segment file fails here, as IndexCorrupt (503), not as a 500
+            if current is not None and local.generation == generation and current.up_to_date():
+                return current, builder
+            if current is not None:
+                local.searcher = None
+                current.close()
+            # A whole new searcher after a commit: Whoosh's refresh() reuses segment readers that miss new deletions.
+            fresh = ix.searcher(weighting=scoring.BM25F())
+        except Exception as exc:
+            raise store.unreadable(self.index_dir, generation, exc) from exc
         local.searcher, local.generation = fresh, generation
         return fresh, builder
 
@@ -212,9 +215,14 @@ class Engine:
         )
 
     def health(self) -> dict[str, Any]:
-        """{"generation": str, "articles": int, "paragraphs": int}."""
+        """{"generation": str, "articles": int, "paragraphs": int}, counting only articles not removed."""
         searcher, _ = self._searcher()
-        articles = sum(1 for _ in searcher.reader().lexicon("article_id"))
+        reader = searcher.reader()
+        ids = reader.lexicon("article_id")
+        if reader.has_deletions():  # a removed article's id stays in the lexicon until its segment is merged
+            articles = sum(1 for t in ids if reader.postings("article_id", t).is_active())
+        else:
+            articles = sum(1 for _ in ids)
         return {"generation": self._local.generation, "articles": articles, "paragraphs": searcher.doc_count()}
 
     def _lexicon(self, fieldname: str) -> list[str]:

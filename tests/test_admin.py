@@ -211,9 +211,12 @@ def test_upload_txt_docx_pdf_and_json_then_find_each(client: FlaskClient, dirs: 
     )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
-    assert set(body) == {"articles", "files", "skipped"}
+    assert set(body) == {"articles", "files", "skipped", "outcomes"}
     assert body["skipped"] == []
     assert len(body["files"]) == 3
+    assert [(o["name"], o["status"], o["file"]) for o in body["outcomes"]] == [
+        (name, "indexed", f) for name, f in zip(("运河 手艺.txt", "蚕桑.docx", "窑址.pdf"), body["files"], strict=True)]
+    assert sorted(a for o in body["outcomes"] for a in o["articles"]) == sorted(body["articles"])
     assert all(re.fullmatch(r"uploads/\d{4}-\d{2}-\d{2}/[^/]+", f) for f in body["files"])
     assert [Path(f).suffix for f in body["files"]] == [".txt", ".docx", ".pdf"]
     assert all((corpus / f).is_file() for f in body["files"])
@@ -252,6 +255,7 @@ def test_a_list_of_json_articles(client: FlaskClient) -> None:
 def test_sending_the_same_thing_twice_gives_the_same_answer(client: FlaskClient, dirs: tuple[Path, Path]) -> None:
     first = upload(client, ("同一.txt", txt_page(TXT_WORD))).get_json()
     second = upload(client, ("同一.txt", txt_page(TXT_WORD))).get_json()
+    assert [o.pop("status") for o in first["outcomes"] + second["outcomes"]] == ["indexed", "unchanged"]
     assert first == second and first["articles"]
     assert len(uploaded_files(dirs[0])) == 1
 
@@ -267,12 +271,18 @@ def test_an_unreadable_upload_is_reported_and_not_kept(client: FlaskClient, dirs
     assert [p.name for p in uploaded_files(dirs[0])] == ["ok.txt"]
 
 
-def test_file_over_the_limit_is_413(client: FlaskClient, dirs: tuple[Path, Path]) -> None:
+def test_file_over_the_limit_is_reported_and_the_rest_indexed(client: FlaskClient, dirs: tuple[Path, Path]) -> None:
     big = b"a" * (uploads.MAX_UPLOAD_BYTES + 1)
-    message = assert_error(upload(client, ("small.txt", txt_page("甲")), ("big.txt", big)), 413,
-                           "request_entity_too_large")
-    assert "big.txt" in message
-    assert uploaded_files(dirs[0]) == []  # the batch is refused as a whole
+    response = upload(client, ("small.txt", txt_page("鸬鹚")), ("big.txt", big))
+    assert response.status_code == 201
+    body = response.get_json()
+    assert [(o["name"], o["status"], o["code"]) for o in body["outcomes"]] == [
+        ("small.txt", "indexed", None), ("big.txt", "skipped", "too_large")]
+    assert [s["path"] for s in body["skipped"]] == ["big.txt"] and "over the limit" in body["skipped"][0]["reason"]
+    assert [p.name for p in uploaded_files(dirs[0])] == ["small.txt"]
+    # Alone, the big file is the whole request: refused with its own status, nothing saved.
+    assert "big.txt" in assert_error(upload(client, ("big.txt", big)), 413, "request_entity_too_large")
+    assert [p.name for p in uploaded_files(dirs[0])] == ["small.txt"]
 
 
 def test_huge_body_is_refused_early_with_the_json_shape(dirs: tuple[Path, Path]) -> None:
@@ -324,7 +334,7 @@ def test_busy_writer_is_409_with_its_message(client: FlaskClient, dirs: tuple[Pa
     with store.writer_lock(dirs[1]):
         response = client.post("/api/articles", json={"title": "标题", "text": "正文。"}, headers=AUTH)
     message = assert_error(response, 409, "conflict")
-    assert "another build or add" in message and "send again" in message and "uploads/" in message
+    assert "another build or add" in message and "send them again" in message and "uploads/" in message
     # The file stays in the corpus (the source of truth): the next build or add indexes it.
     assert len(uploaded_files(dirs[0])) == 1
     assert client.post("/api/articles", json={"title": "标题", "text": "正文。"}, headers=AUTH).status_code == 201

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from searcher.errors import BadQuery, IndexBusy, IndexMissing, NotFound, SearcherError
+from searcher.errors import BadQuery, IndexBusy, IndexCorrupt, IndexMissing, NotFound, SearcherError
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ def describe(exc: BaseException) -> Failure:
         return Failure(400, "bad_request", str(exc))
     if isinstance(exc, NotFound):
         return Failure(404, "not_found", str(exc) or "no such article（没有这篇文章）")
+    if isinstance(exc, IndexCorrupt):
+        return Failure(503, "index_corrupt", str(exc))
     if isinstance(exc, IndexMissing):
         return Failure(503, "index_missing", str(exc))
     if isinstance(exc, IndexBusy):
