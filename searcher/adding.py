@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -23,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import config, store, uploads
+from . import config, procwriter, store, uploads
 from .errors import DiskFull, IndexBusy, TooManyParagraphs, UnreadableFile
 from .indexing import BuildReport, Progress, _add_parsed, is_disk_full
 from .limits import Limits, docx_paragraphs
@@ -229,8 +228,7 @@ def _write(prepared: list[_Prepared], corpus: Path, index_dir: Path, tmp: Path, 
                 _write_one(writer, searcher, p, corpus, tmp, report, created, limits)
         writer.commit()
     except BaseException:
-        with contextlib.suppress(Exception):
-            writer.cancel()
+        procwriter.cancel(writer)
         for path in created:  # the request failed as a whole: leave the corpus as it was
             path.unlink(missing_ok=True)
         raise

@@ -91,16 +91,14 @@ def is_disk_full(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in procwriter.DISK_FULL
 
 
-def _size_mb(path: Path | None) -> float:
-    if path is None:
-        return 0.0
+def _size_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
 def disk_full(exc: OSError, index_dir: Path, generation: Path) -> DiskFull:
     """The message for a build that ran out of space: which path, that nothing changed, what to do."""
     live = store.current_generation(index_dir)
-    need = f" (the live index takes {_size_mb(live):.1f} MB; a rebuild needs about as much again)" if live else ""
+    need = f" (the live index takes {_size_mb(live):.2f} MB; a rebuild needs about as much again)" if live else ""
     return DiskFull(exc.filename or str(generation),
                     f"the unfinished generation {generation.name} was removed and the previous index, if any, "
                     f"is still serving. Free space on the disk holding {index_dir}{need}, or build into another "
@@ -151,7 +149,7 @@ def build_index(corpus_dir: Path, index_dir: Path, progress: Progress | None = N
             store.publish(index_dir, generation, corpus_dir)
         except BaseException as exc:
             if generation is not None and store.current_generation(index_dir) != generation:
-                store.discard(generation)
+                store.abandon(generation)
             if is_disk_full(exc):
                 raise disk_full(exc, index_dir, generation or index_dir) from exc  # type: ignore[arg-type]
             raise

@@ -21,6 +21,7 @@ import os
 import queue
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from whoosh.index import Index
@@ -127,8 +128,23 @@ def writer(ix: Index, procs: int, **kwargs: Any) -> IndexWriter:
 
 
 def cancel(writer: IndexWriter) -> None:
-    """Abandon a writer after a failure (or a committed one whose workers failed) without masking the failure."""
-    with contextlib.suppress(Exception):
+    """Abandon a writer after a failure (or a committed one whose workers failed) without masking the failure.
+
+    Whoosh's own cancel() writes (it closes the segment), so on a full disk it fails too, half-way, leaving files
+    open and its lock on the index held: those are closed and released here all the same."""
+    folder = getattr(getattr(writer, "storage", None), "folder", None)
+    if folder:
+        store.close_written_files(Path(folder))  # what the original failure left open
+    try:
         writer.cancel()
+    except Exception:  # close what cancel() opened while its exception still holds the files
+        if folder:
+            store.close_written_files(Path(folder))
+        lock = getattr(writer, "writelock", None)
+        with contextlib.suppress(Exception):
+            if lock is not None:
+                lock.release()
+        with contextlib.suppress(Exception):
+            writer._tempstorage.destroy()  # type: ignore[attr-defined]
     if isinstance(writer, SafeMpWriter):
         stop_workers(writer.tasks)

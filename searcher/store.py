@@ -14,8 +14,11 @@ lock), which is why the build's worker processes close it (`close_inherited_lock
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
+import gc
+import io
 import json
 import os
 import re
@@ -178,6 +181,26 @@ def publish(index_dir: Path, generation: Path, corpus: Path | None = None) -> No
 
 def discard(generation: Path) -> None:
     shutil.rmtree(generation, ignore_errors=True)
+
+
+def close_written_files(directory: Path) -> None:
+    """Close every file this process still has open for writing below `directory`. Whoosh leaves them open when a
+    write fails (a full disk); left to the garbage collector they warn, and a deleted file's space is only freed
+    once it is closed. Buffered files first (closing one closes its raw file even when the flush fails)."""
+    prefix = f"{directory}{os.sep}"
+    handles = [obj for obj in gc.get_objects() if isinstance(obj, io.BufferedWriter | io.BufferedRandom | io.FileIO)]
+    handles.sort(key=lambda obj: isinstance(obj, io.FileIO))
+    for handle in handles:
+        name = getattr(handle, "name", "")
+        if isinstance(name, str) and name.startswith(prefix) and not handle.closed and handle.writable():
+            with contextlib.suppress(OSError, ValueError):
+                handle.close()
+
+
+def abandon(generation: Path) -> None:
+    """Remove a generation whose build failed in this process, closing what the failed writer left open."""
+    close_written_files(generation)
+    discard(generation)
 
 
 def discard_abandoned(index_dir: Path) -> list[Path]:
