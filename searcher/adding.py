@@ -220,18 +220,22 @@ def _write(prepared: list[_Prepared], corpus: Path, index_dir: Path, tmp: Path, 
     generation = store.require_generation(index_dir)
     report = BuildReport(generation.name)
     ix = store.open_generation(index_dir, generation)
-    writer = ix.writer(limitmb=256)
-    created: list[Path] = []
     try:
-        with ix.searcher() as searcher:
+        searcher = ix.searcher()  # a truncated segment fails here
+    except Exception as exc:
+        raise store.unreadable(index_dir, generation, exc) from exc
+    created: list[Path] = []
+    with searcher:
+        writer = ix.writer(limitmb=256)
+        try:
             for p in prepared:
                 _write_one(writer, searcher, p, corpus, tmp, report, created, limits)
-        writer.commit()
-    except BaseException:
-        procwriter.cancel(writer)
-        for path in created:  # the request failed as a whole: leave the corpus as it was
-            path.unlink(missing_ok=True)
-        raise
+            writer.commit()
+        except BaseException:
+            procwriter.cancel(writer)
+            for path in created:  # the request failed as a whole: leave the corpus as it was
+                path.unlink(missing_ok=True)
+            raise
     return report
 
 

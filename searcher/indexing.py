@@ -174,8 +174,12 @@ def remove_articles(article_ids: Iterable[str], index_dir: Path, wait: float = 0
     """Delete articles from the live generation; returns paragraphs removed per id (0 = unknown id)."""
     index_dir = Path(index_dir)
     with store.writer_lock(index_dir, wait=wait):
-        ix = store.open_generation(index_dir, store.require_generation(index_dir))
-        writer = ix.writer()
-        removed = {aid: writer.delete_by_term("article_id", aid) for aid in article_ids}
+        generation = store.require_generation(index_dir)
+        writer = store.open_generation(index_dir, generation).writer()
+        try:
+            removed = {aid: writer.delete_by_term("article_id", aid) for aid in article_ids}
+        except Exception as exc:  # reading a truncated segment
+            procwriter.cancel(writer)
+            raise store.unreadable(index_dir, generation, exc) from exc
         writer.commit()
     return removed

@@ -120,9 +120,23 @@ def open_generation(index_dir: Path, generation: Path) -> Index:
 
 
 def unreadable(index_dir: Path, generation: Path | str, exc: BaseException) -> IndexCorrupt:
-    """The IndexCorrupt to raise when reading `generation` failed with `exc`."""
+    """The IndexCorrupt to raise when reading `generation` failed with `exc`, after closing the files the failed
+    open left behind (Whoosh does not close a file it could not finish reading)."""
+    _close_files_of(exc)
     return IndexCorrupt(str(index_dir), f"the live generation {Path(generation).name} cannot be read "
                                         f"({type(exc).__name__}: {str(exc)[:120]})")
+
+
+def _close_files_of(exc: BaseException) -> None:
+    """Close the files held by the frames the exception passed through (directly or inside Whoosh's wrappers)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        for value in list(tb.tb_frame.f_locals.values()):
+            for handle in (value, getattr(value, "file", None), getattr(value, "_file", None)):
+                if isinstance(handle, io.IOBase) and not handle.closed:
+                    with contextlib.suppress(Exception):
+                        handle.close()
+        tb = tb.tb_next
 
 
 def recorded_corpus(index_dir: Path) -> Path | None:
