@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +25,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from searcher import store, uploads
-from searcher.indexing import build_index
+from searcher.indexing import build_index, remove_articles
 from web import admin, create_app
 from web.security import CONTENT_SECURITY_POLICY
 
@@ -450,3 +452,160 @@ def test_admin_page_shows_upload_errors_on_the_page(client: FlaskClient) -> None
     assert "unsupported file type" in response.get_data(as_text=True)
     response = client.post("/admin/upload", data={"token": TOKEN}, content_type="multipart/form-data")
     assert response.status_code == 400 and "没有选择文件" in response.get_data(as_text=True)
+
+
+# --- batches: every good file indexed, every bad one reported (issue 8) --------------------------------------
+
+
+def test_an_empty_file_in_a_batch_is_reported_and_the_good_ones_indexed(client: FlaskClient,
+                                                                       dirs: tuple[Path, Path]) -> None:
+    response = upload(client, ("one.txt", txt_page(TXT_WORD)), ("empty.md", b""), ("two.txt", txt_page(PDF_WORD)))
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert [(o["name"], o["status"], o["code"]) for o in body["outcomes"]] == [
+        ("one.txt", "indexed", None), ("empty.md", "skipped", "empty"), ("two.txt", "indexed", None)]
+    assert body["skipped"] == [{"path": "empty.md", "reason": "the file is empty"}]
+    assert sorted(p.name for p in uploaded_files(dirs[0])) == ["one.txt", "two.txt"]
+    assert search_ids(client, TXT_WORD) and search_ids(client, PDF_WORD)
+    assert all(o["paragraphs"] > 0 and o["articles"] for o in body["outcomes"] if o["status"] == "indexed")
+
+
+@pytest.mark.parametrize(
+    ("files", "status", "code"),
+    [
+        ([("garbage.txt", b"\x00\x01\x02\xff" * 50)], 422, "unprocessable_entity"),
+        ([("broken.pdf", b"%PDF-1.4 not really")], 422, "unprocessable_entity"),
+        ([("empty.txt", b""), ("tool.exe", b"MZ")], 400, "bad_request"),
+        ([("a.exe", b"MZ"), ("b.php", b"<?php")], 415, "unsupported_media_type"),
+    ],
+)
+def test_a_batch_with_nothing_indexable_is_refused(client: FlaskClient, dirs: tuple[Path, Path],
+                                                   files: list[tuple[str, bytes]], status: int, code: str) -> None:
+    health = client.get("/api/health").get_json()
+    message = assert_error(upload(client, *files), status, code)
+    assert all(name in message for name, _ in files) and "没有可加入索引的文件" in message
+    assert uploaded_files(dirs[0]) == []
+    assert client.get("/api/health").get_json() == health
+
+
+def test_an_upload_goes_to_the_corpus_the_index_was_built_from(dirs: tuple[Path, Path], tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SEARCHER_CORPUS", raising=False)
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "corpus").mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)  # where the relative default `corpus` would be the wrong place
+    client = make_app(dirs, CORPUS_DIR="corpus").test_client()
+    body = upload(client, ("运河.txt", txt_page(TXT_WORD))).get_json()
+    assert (dirs[0] / body["files"][0]).is_file()
+    assert list((elsewhere / "corpus").iterdir()) == []
+    assert make_app(dirs, CORPUS_DIR=None).test_client().get("/api/rebuild/status", headers=AUTH).status_code == 200
+
+
+def test_a_server_configured_with_another_corpus_refuses_uploads(dirs: tuple[Path, Path], tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    client = make_app(dirs, CORPUS_DIR=str(other)).test_client()
+    message = assert_error(upload(client, ("运河.txt", txt_page(TXT_WORD))), 503, "service_unavailable")
+    assert str(dirs[0].resolve()) in message and str(other) in message
+    assert list(other.iterdir()) == [] and uploaded_files(dirs[0]) == []
+    assert_error(client.post("/api/rebuild", headers=AUTH), 503, "service_unavailable")
+
+
+# --- limits on what one request may create (issue 12) -------------------------------------------------------
+
+
+def paragraphs_page(count: int, word: str = "") -> bytes:
+    return ("长文\n\n" + "\n\n".join(f"第{n}段{word}，讲述运河边的故事。" for n in range(count))).encode()
+
+
+def test_too_many_paragraphs_in_one_request_is_413_and_nothing_is_saved(client: FlaskClient,
+                                                                       dirs: tuple[Path, Path],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEARCHER_MAX_PARAGRAPHS", "10")
+    health = client.get("/api/health").get_json()
+    message = assert_error(upload(client, ("a.txt", paragraphs_page(6)), ("b.txt", paragraphs_page(6, "乙"))), 413,
+                           "request_entity_too_large")
+    assert "over the limit of 10 per request (SEARCHER_MAX_PARAGRAPHS)" in message
+    assert uploaded_files(dirs[0]) == [] and client.get("/api/health").get_json() == health
+    assert upload(client, ("a.txt", paragraphs_page(6))).status_code == 201  # within the limit
+
+
+def test_a_file_with_too_many_paragraphs_is_skipped_in_its_batch(client: FlaskClient, dirs: tuple[Path, Path],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEARCHER_MAX_FILE_PARAGRAPHS", "5")
+    response = upload(client, ("long.txt", paragraphs_page(8)), ("short.txt", paragraphs_page(3, "丙")))
+    assert response.status_code == 201
+    outcomes = response.get_json()["outcomes"]
+    assert [(o["name"], o["status"], o["code"]) for o in outcomes] == [
+        ("long.txt", "skipped", "too_many_paragraphs"), ("short.txt", "indexed", None)]
+    assert "SEARCHER_MAX_FILE_PARAGRAPHS" in outcomes[0]["reason"]
+    assert [p.name for p in uploaded_files(dirs[0])] == ["short.txt"]
+
+
+def test_a_docx_of_200000_paragraphs_is_refused_unparsed_and_without_the_lock(client: FlaskClient,
+                                                                            dirs: tuple[Path, Path],
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_uploads import docx_with
+
+    import searcher.formats
+
+    def never(path: Path) -> Any:
+        raise AssertionError("the huge .docx was parsed")
+
+    monkeypatch.setattr(searcher.formats, "extract", never)
+    with store.writer_lock(dirs[1]):  # another writer busy: the refusal must not wait for (or take) the lock
+        response = upload(client, ("bomb.docx", docx_with(200_000)))
+    message = assert_error(response, 413, "request_entity_too_large")
+    assert "bomb.docx" in message and "per file" in message
+    assert uploaded_files(dirs[0]) == []
+
+
+# --- hostile JSON, a full disk, health after a removal (issue 12) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ('{"title": "\\ud800", "text": "正文"}', "not valid Unicode"),
+        ('{"title": "标题", "text": "正文\\udfff"}', "not valid Unicode"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"a": ' * 50_000 + "1" + "}" * 50_000, "nested too deeply"),
+    ],
+)
+def test_hostile_json_is_400_not_500(client: FlaskClient, dirs: tuple[Path, Path], body: str, fragment: str) -> None:
+    response = client.post("/api/articles", data=body, content_type="application/json", headers=AUTH)
+    assert fragment in assert_error(response, 400, "bad_request")
+    assert uploaded_files(dirs[0]) == []
+
+
+def test_an_upload_on_a_full_disk_is_507(dirs: tuple[Path, Path], tmp_path: Path) -> None:
+    corpus, index = dirs
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        shutil.copytree(corpus, disk / "corpus")
+        (disk / "corpus" / ".filler").write_bytes(b"\0" * 48_000)
+        build_index(disk / "corpus", index)
+        client = make_app((disk / "corpus", index)).test_client()
+        health = client.get("/api/health").get_json()
+        page = txt_page(TXT_WORD) * 60
+        message = assert_error(upload(client, ("big.txt", page), ("small.txt", txt_page(PDF_WORD))), 507,
+                               "insufficient_storage")
+        assert "no space left" in message and "nothing was added" in message
+        assert uploaded_files(disk / "corpus") == []  # nothing half-saved
+        assert client.get("/api/health").get_json() == health
+        (disk / "corpus" / ".filler").unlink()  # once there is room, the same request works
+        assert upload(client, ("big.txt", page), ("small.txt", txt_page(PDF_WORD))).status_code == 201
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_health_does_not_count_a_removed_article(client: FlaskClient, dirs: tuple[Path, Path]) -> None:
+    before = client.get("/api/health").get_json()
+    remove_articles(["news-1"], dirs[1])
+    after = client.get("/api/health").get_json()
+    assert after["articles"] == before["articles"] - 1
+    assert after["paragraphs"] < before["paragraphs"]

@@ -183,12 +183,18 @@ def test_the_index_records_its_corpus_and_add_puts_files_there(corpus, tmp_path,
     assert "wz" in build_index(corpus, index).article_ids  # so the next rebuild keeps it
 
 
-def test_add_to_another_corpus_is_refused_naming_both(corpus, tmp_path):
+def another_corpus(corpus: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
+    """An index built from `corpus`, another (empty) corpus directory, and an article file outside both."""
     index = tmp_path / "index"
     build_index(corpus, index)
     other = tmp_path / "other"
     other.mkdir()
     new = write_jsonl(tmp_path / "new.jsonl", [{"id": "wz", "title": "乌镇", "text": "乌镇峰会开幕。"}])
+    return index, other, new
+
+
+def test_add_to_another_corpus_is_refused_naming_both(corpus, tmp_path):
+    index, other, new = another_corpus(corpus, tmp_path)
     with pytest.raises(CorpusMismatch) as refused:
         add_files([new], other, index)
     assert str(corpus.resolve()) in str(refused.value) and str(other) in str(refused.value)
