@@ -110,6 +110,7 @@ def add_items(items: Iterable[Path | Incoming | FileOutcome], corpus: Path, inde
               progress: Progress | None = None, wait: float = 0.0, limits: Limits | None = None) -> BuildReport:
     """Prepare every item (outside the lock), check the request's size, then place and index the good ones."""
     limits = limits or Limits.from_env()
+    store.require_generation(index_dir)  # IndexMissing / IndexCorrupt before anything is staged
     try:
         with tempfile.TemporaryDirectory(prefix=".add-", dir=index_dir) as tmp:
             prepared = [_prepare(item, corpus, Path(tmp), limits, progress) for item in items]

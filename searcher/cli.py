@@ -72,13 +72,12 @@ def _summary(report: BuildReport, verb: str) -> None:
 
 
 @contextmanager
-def stop_on_sigterm() -> Iterator[None]:
-    """SIGTERM becomes an exception, so a build cleans up (stops its workers, removes its unfinished generation,
-    releases the lock) instead of vanishing mid-write."""
+def stop_on_sigterm(outcome: str) -> Iterator[None]:
+    """SIGTERM becomes an exception, so a build or add cleans up (stops its workers, removes its unfinished
+    generation or the files it copied, releases the lock) instead of vanishing mid-write."""
 
     def terminate(signum: int, frame: Any) -> None:
-        raise Terminated("stopped by SIGTERM: the unfinished generation was removed and the previous index, "
-                         "if any, is still serving")
+        raise Terminated(f"stopped by SIGTERM: {outcome}")
 
     previous = signal.signal(signal.SIGTERM, terminate)
     try:
@@ -112,7 +111,8 @@ def build(corpus: Path | None, index: Path | None, procs: int, wait: float) -> N
 
     index_dir = config.index_dir(index)
     corpus_dir = _build_corpus(corpus, index_dir)
-    with stop_on_sigterm(), _progress_bar(count_files(corpus_dir), "indexing") as bar:
+    stopped = "the unfinished generation was removed and the previous index, if any, is still serving"
+    with stop_on_sigterm(stopped), _progress_bar(count_files(corpus_dir), "indexing") as bar:
         def advance(path: str) -> None:
             if not re.search(r":\d+$", path):  # a bad jsonl line is not a file
                 bar.update(1, path)
@@ -134,7 +134,8 @@ def add(paths: tuple[Path, ...], corpus: Path | None, index: Path | None, wait: 
     indexed is reported and not copied."""
     from .adding import SKIPPED, add_files
 
-    report = add_files(paths, config.given_corpus(corpus), config.index_dir(index), wait=wait)
+    with stop_on_sigterm("nothing was added and the files copied for it were removed"):
+        report = add_files(paths, config.given_corpus(corpus), config.index_dir(index), wait=wait)
     _summary(report, "added")
     for outcome in report.outcomes:
         if outcome.status != SKIPPED:

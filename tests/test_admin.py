@@ -609,3 +609,11 @@ def test_health_does_not_count_a_removed_article(client: FlaskClient, dirs: tupl
     after = client.get("/api/health").get_json()
     assert after["articles"] == before["articles"] - 1
     assert after["paragraphs"] < before["paragraphs"]
+
+
+def test_an_upload_without_an_index_is_503_and_saves_nothing(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus")
+    client = make_app((corpus, tmp_path / "never-built")).test_client()
+    message = assert_error(upload(client, ("运河.txt", txt_page(TXT_WORD))), 503, "index_missing")
+    assert "searcher build" in message
+    assert uploaded_files(corpus) == []

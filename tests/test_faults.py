@@ -191,3 +191,40 @@ def test_cli_disk_full_is_one_line_naming_the_path(corpus: Path, tmp_path: Path,
     assert len(errors) == 1 and str(index / "gen-000002") in errors[0], done.stderr
     assert "Traceback" not in done.stderr
     assert json.loads((index / store.STATE).read_text())["last_generation"] == 2
+
+
+HOLD_ADD = textwrap.dedent("""
+    import sys, time
+    import searcher.adding as adding
+    from searcher.cli import main
+    real = adding._add_parsed
+    def held(*args, **kwargs):
+        real(*args, **kwargs)
+        print("placed", flush=True)
+        time.sleep(120)
+    adding._add_parsed = held
+    sys.argv = ["searcher", *sys.argv[1:]]
+    main()
+""")
+
+
+def test_sigterm_of_an_add_leaves_corpus_and_index_as_they_were(served: tuple[Path, Path, dict[str, list[str]]],
+                                                                tmp_path: Path) -> None:
+    corpus, index, before = served
+    new = write_jsonl(tmp_path / "new.jsonl", [{"id": "wz", "title": "乌镇", "text": "乌镇峰会开幕。"}])
+    proc = subprocess.Popen([sys.executable, "-c", HOLD_ADD, "add", str(new), "--index", str(index)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert proc.stdout.readline().strip() == "placed"  # type: ignore[union-attr]
+        assert (corpus / "added" / "new.jsonl").is_file()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(DEADLINE) == 128 + signal.SIGTERM
+        assert "nothing was added" in proc.stderr.read()  # type: ignore[union-attr]
+    finally:
+        proc.kill()
+        proc.stdout.close()  # type: ignore[union-attr]
+        proc.stderr.close()  # type: ignore[union-attr]
+    assert not (corpus / "added" / "new.jsonl").exists()
+    assert Engine(index).search("乌镇峰会").total == 0
+    with store.writer_lock(index):  # free
+        pass
