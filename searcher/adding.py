@@ -70,6 +70,12 @@ class _Prepared:
     content_hash: str = ""
     staged: Path | None = None  # the staging copy of a file that is not in the corpus yet
     source: Incoming | None = None  # its folder and name (data dropped, read back from `staged`)
+    unchanged: bool = False  # already indexed with these bytes when prepared (checked again under the lock)
+
+    @property
+    def pending(self) -> bool:
+        """Whether this file still needs the writer: to be placed and indexed, or to confirm it is unchanged."""
+        return self.parsed is not None or self.unchanged
 
 
 def add_files(paths: Iterable[Path], corpus_dir: Path | None, index_dir: Path, progress: Progress | None = None,
@@ -79,7 +85,6 @@ def add_files(paths: Iterable[Path], corpus_dir: Path | None, index_dir: Path, p
     `corpus_dir` None means the corpus recorded by the index; a different one raises CorpusMismatch."""
     index_dir = Path(index_dir)
     corpus = store.resolve_corpus(index_dir, None if corpus_dir is None else Path(corpus_dir), config.corpus_dir())
-    store.require_generation(index_dir)  # no index: say so before copying anything
     return add_items(_sources(paths, corpus), corpus, index_dir, progress=progress, wait=wait, limits=limits)
 
 
@@ -110,22 +115,61 @@ def add_items(items: Iterable[Path | Incoming | FileOutcome], corpus: Path, inde
               progress: Progress | None = None, wait: float = 0.0, limits: Limits | None = None) -> BuildReport:
     """Prepare every item (outside the lock), check the request's size, then place and index the good ones."""
     limits = limits or Limits.from_env()
-    store.require_generation(index_dir)  # IndexMissing / IndexCorrupt before anything is staged
+    generation, _, searcher = _open(index_dir)  # IndexMissing / IndexCorrupt before anything is staged
     try:
-        with tempfile.TemporaryDirectory(prefix=".add-", dir=index_dir) as tmp:
-            prepared = [_prepare(item, corpus, Path(tmp), limits, progress) for item in items]
+        with searcher, tempfile.TemporaryDirectory(prefix=".add-", dir=index_dir) as tmp:
+            prepared = [_prepare(item, corpus, Path(tmp), limits, progress, searcher) for item in items]
             total = sum(p.outcome.paragraphs for p in prepared if p.parsed is not None)
             problem = limits.request_problem(total)
             if problem:
                 raise TooManyParagraphs(problem)
-            if not any(p.parsed is not None for p in prepared):
-                return _report(store.require_generation(index_dir).name, prepared)
+            if not any(p.parsed is not None for p in prepared):  # nothing to write: no need to wait for the lock
+                report = BuildReport(generation.name)
+                for p in prepared:
+                    _settle(report, p, (p.outcome.articles, p.outcome.paragraphs))
+                return report
             return _locked_add(prepared, corpus, index_dir, Path(tmp), wait, limits)
     except OSError as exc:
         if not is_disk_full(exc):
             raise
         raise DiskFull(exc.filename or str(index_dir), "nothing was added and the index is unchanged; free space "
                        "on that disk and try again") from exc
+
+
+def _open(index_dir: Path) -> tuple[Path, Any, Any]:
+    """The live generation, its index and a searcher of it; IndexCorrupt when it cannot be read."""
+    generation = store.require_generation(index_dir)
+    ix = store.open_generation(index_dir, generation)
+    try:
+        return generation, ix, ix.searcher()  # a truncated segment fails here
+    except Exception as exc:
+        raise store.unreadable(index_dir, generation, exc) from exc
+
+
+Indexed = tuple[list[str], int]  # article ids and paragraphs the index holds for one file
+
+
+def _indexed(searcher: Any, rel: str, content_hash: str) -> Indexed | None:
+    """What the index holds of corpus file `rel` when it holds exactly these bytes of it, else None."""
+    stored = searcher.document(file=rel)
+    if not stored or stored["file_hash"] != content_hash:
+        return None
+    docs = list(searcher.documents(file=rel))
+    return sorted({d["article_id"] for d in docs}), len(docs)
+
+
+def _settle(report: BuildReport, p: _Prepared, indexed: Indexed | None) -> bool:
+    """Record a file that needs no writing (skipped, or already `indexed`); False for one that does."""
+    report.outcomes.append(p.outcome)
+    if not p.pending:
+        report.skipped.append(Skipped(p.outcome.name, p.outcome.reason or ""))
+        return True
+    if indexed is None:
+        return False
+    report.unchanged += 1
+    p.outcome.status, (p.outcome.articles, p.outcome.paragraphs) = UNCHANGED, indexed
+    report.article_ids += p.outcome.articles
+    return True
 
 
 def _locked_add(prepared: list[_Prepared], corpus: Path, index_dir: Path, tmp: Path, wait: float,
@@ -141,39 +185,47 @@ def _locked_add(prepared: list[_Prepared], corpus: Path, index_dir: Path, tmp: P
         raise busy from exc
 
 
-def _report(generation: str, prepared: list[_Prepared]) -> BuildReport:
-    report = BuildReport(generation)
-    for p in prepared:
-        report.outcomes.append(p.outcome)
-        report.skipped.append(Skipped(p.outcome.name, p.outcome.reason or ""))
-    return report
-
-
 # --- before the lock: read, check, parse ------------------------------------------------------------------
 
 
 def _prepare(item: Path | Incoming | FileOutcome, corpus: Path, tmp: Path, limits: Limits,
-             progress: Progress | None) -> _Prepared:
+             progress: Progress | None, searcher: Any) -> _Prepared:
+    """Everything about one file that needs no lock: read, refuse, find its place, skip if already indexed, parse."""
     if isinstance(item, FileOutcome):
         return _Prepared(item)
     if progress:
         progress(item.label if isinstance(item, Incoming) else str(item))
     if isinstance(item, Path):
-        root = corpus.resolve()
-        path = item.resolve()
-        outcome = FileOutcome(str(item), file=path.relative_to(root).as_posix())
-        return _parse(_Prepared(outcome, content_hash=_sha1(path.read_bytes())), path, root, limits)
+        return _prepare_in_place(item, corpus.resolve(), limits, searcher)
     refusal = _refusal(item, limits)
     if refusal is not None:
         return _Prepared(refusal)
     target = uploads.choose_target(corpus / item.folder, item.name, item.data)
     rel = target.relative_to(corpus).as_posix()
+    indexed = _indexed(searcher, rel, _sha1(item.data)) if target.exists() else None
+    if indexed is not None:  # sent again: the same bytes, already in the corpus and indexed
+        return _Prepared(FileOutcome(item.label, file=rel, articles=indexed[0], paragraphs=indexed[1]),
+                         content_hash=_sha1(item.data), unchanged=True)
     staged = tmp / rel
     staged.parent.mkdir(parents=True, exist_ok=True)
     staged.write_bytes(item.data)
     prepared = _Prepared(FileOutcome(item.label, file=rel), content_hash=_sha1(item.data), staged=staged,
                          source=Incoming(item.label, item.folder, item.name, b""))
     return _parse(prepared, staged, tmp, limits)
+
+
+def _prepare_in_place(path: Path, root: Path, limits: Limits, searcher: Any) -> _Prepared:
+    """A file already in the corpus: indexed where it is (and never removed from it, whatever its outcome)."""
+    outcome = FileOutcome(str(path), file=path.resolve().relative_to(root).as_posix())
+    try:
+        content_hash = _sha1(path.read_bytes())
+    except OSError as exc:
+        return _Prepared(skipped(str(path), "unreadable", f"cannot read: {exc.strerror or exc}"))
+    indexed = _indexed(searcher, outcome.file or "", content_hash)
+    if indexed is not None:
+        outcome.articles, outcome.paragraphs = indexed
+        return _Prepared(outcome, content_hash=content_hash, unchanged=True)
+    return _parse(_Prepared(outcome, content_hash=content_hash), path.resolve(), root, limits)
 
 
 def _sha1(data: bytes) -> str:
@@ -218,13 +270,8 @@ def _parse(prepared: _Prepared, path: Path, root: Path, limits: Limits) -> _Prep
 
 
 def _write(prepared: list[_Prepared], corpus: Path, index_dir: Path, tmp: Path, limits: Limits) -> BuildReport:
-    generation = store.require_generation(index_dir)
+    generation, ix, searcher = _open(index_dir)
     report = BuildReport(generation.name)
-    ix = store.open_generation(index_dir, generation)
-    try:
-        searcher = ix.searcher()  # a truncated segment fails here
-    except Exception as exc:
-        raise store.unreadable(index_dir, generation, exc) from exc
     created: list[Path] = []
     with searcher:
         writer = ix.writer(limitmb=256)
@@ -242,27 +289,21 @@ def _write(prepared: list[_Prepared], corpus: Path, index_dir: Path, tmp: Path, 
 
 def _write_one(writer: Any, searcher: Any, p: _Prepared, corpus: Path, tmp: Path, report: BuildReport,
                created: list[Path], limits: Limits) -> None:
-    outcome = p.outcome
-    report.outcomes.append(outcome)
-    if p.parsed is None:
-        report.skipped.append(Skipped(outcome.name, outcome.reason or ""))
-        return
     if p.staged is not None:
         p = _place(p, corpus, tmp, created, limits)
-        outcome, report.outcomes[-1] = p.outcome, p.outcome
-    rel = outcome.file or ""
-    stored = searcher.document(file=rel)
-    if stored and stored["file_hash"] == p.content_hash:
-        report.unchanged += 1
-        outcome.status = UNCHANGED
-        outcome.articles = sorted({d["article_id"] for d in searcher.documents(file=rel)})
-        report.article_ids += outcome.articles
+    rel = p.outcome.file or ""
+    if _settle(report, p, _indexed(searcher, rel, p.content_hash) if p.pending else None):
         return
+    if p.parsed is None:  # unchanged when prepared, changed since by someone else: parse it where it is now
+        report.outcomes.pop()
+        p = _parse(p, corpus.resolve() / rel, corpus.resolve(), limits)
+        if _settle(report, p, None):
+            return
     report.removed += writer.delete_by_term("file", rel)
     first = len(report.article_ids)
     _add_parsed(writer, p.parsed, p.content_hash, report)  # type: ignore[arg-type]
-    outcome.articles = report.article_ids[first:]
-    report.skipped += [Skipped(b["path"], b["reason"]) for b in p.parsed.meta.get("skipped_lines", [])]
+    p.outcome.articles = report.article_ids[first:]
+    report.skipped += [Skipped(b["path"], b["reason"]) for b in p.parsed.meta.get("skipped_lines", [])]  # type: ignore[union-attr]
 
 
 def _place(p: _Prepared, corpus: Path, tmp: Path, created: list[Path], limits: Limits) -> _Prepared:
@@ -275,5 +316,16 @@ def _place(p: _Prepared, corpus: Path, tmp: Path, created: list[Path], limits: L
         created.append(target)
     if target.relative_to(corpus).as_posix() == p.outcome.file:
         return p
-    again = _prepare(Incoming(p.source.label, p.source.folder, p.source.name, data), corpus, tmp, limits, None)
+    again = _prepare(Incoming(p.source.label, p.source.folder, p.source.name, data), corpus, tmp, limits, None,
+                     _NOTHING_INDEXED)
     return again if again.parsed is not None else p
+
+
+class _NothingIndexed:
+    """A searcher stand-in for re-preparing a file under the lock, where `_write_one` checks the real index."""
+
+    def document(self, **_: Any) -> None:
+        return None
+
+
+_NOTHING_INDEXED = _NothingIndexed()

@@ -262,6 +262,19 @@ def test_sending_the_same_thing_twice_gives_the_same_answer(client: FlaskClient,
     assert len(uploaded_files(dirs[0])) == 1
 
 
+def test_a_file_sent_again_is_not_parsed_again(client: FlaskClient, dirs: tuple[Path, Path],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import searcher.formats
+
+    page = docx_bytes("桐乡蚕桑文化节开幕", [f"桐乡是{DOCX_WORD}之乡。"])
+    first = upload(client, ("蚕桑.docx", page)).get_json()
+    monkeypatch.setattr(searcher.formats, "extract", lambda path: pytest.fail("parsed again"))
+    with store.writer_lock(dirs[1]):  # nor does it wait for the writer: nothing is written
+        second = upload(client, ("蚕桑.docx", page)).get_json()
+    assert [o["status"] for o in first["outcomes"] + second["outcomes"]] == ["indexed", "unchanged"]
+    assert second["articles"] == first["articles"] and second["outcomes"][0]["paragraphs"] > 0
+
+
 def test_an_unreadable_upload_is_reported_and_not_kept(client: FlaskClient, dirs: tuple[Path, Path]) -> None:
     response = upload(client, ("broken.pdf", b"%PDF-1.4 this is not really a pdf"), ("ok.txt", txt_page("鸬鹚")))
     assert response.status_code == 201
