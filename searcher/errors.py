@@ -58,6 +58,17 @@ class CorpusMismatch(SearcherError):
         self.given = given
 
 
+class CorpusMissing(CorpusMismatch):
+    """The corpus the index was built from is gone (moved or deleted): files added now would be lost."""
+
+    def __init__(self, index_dir: str, recorded: str) -> None:
+        SearcherError.__init__(self, f"the corpus {recorded} that the index {index_dir} was built from no longer "
+                                     f"exists; rebuild from where the corpus is now with "
+                                     f"`searcher build --corpus DIR --index {index_dir}`")
+        self.recorded = recorded
+        self.given = ""
+
+
 class DiskFull(SearcherError):
     """No space left (or quota exceeded) while writing; the message names the path and what to do."""
 

@@ -32,7 +32,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 
-from .errors import CorpusMismatch, IndexBusy, IndexCorrupt, IndexMissing
+from .errors import CorpusMismatch, CorpusMissing, IndexBusy, IndexCorrupt, IndexMissing
 
 CURRENT = "CURRENT"
 LOCK = "writer.lock"
@@ -150,6 +150,8 @@ def resolve_corpus(index_dir: Path, given: Path | None, default: Path) -> Path:
     """Where files added to this index must go: its recorded corpus. `given` (a --corpus or a configured one)
     must be that corpus, or CorpusMismatch names both; without either, `default`."""
     recorded = recorded_corpus(index_dir)
+    if recorded is not None and not recorded.is_dir():
+        raise CorpusMissing(str(index_dir), str(recorded))
     if given is None:
         return recorded or default
     if recorded is not None and Path(given).resolve() != recorded.resolve():

@@ -327,3 +327,14 @@ def test_remove_from_a_truncated_index_is_index_corrupt(corpus, tmp_path):
         remove_articles(["solar"], index)
     with store.writer_lock(index):  # and the lock was released
         pass
+
+
+def test_adding_after_the_corpus_was_moved_is_refused(corpus, tmp_path):
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    moved = corpus.rename(tmp_path / "moved")
+    new = write_jsonl(tmp_path / "new.jsonl", [{"id": "wz", "title": "乌镇", "text": "乌镇峰会开幕。"}])
+    with pytest.raises(CorpusMismatch, match=f"{corpus.resolve()} .* no longer exists.*--corpus DIR"):
+        add_files([new], None, index)
+    assert not corpus.exists()  # not silently re-created with only the new file in it
+    assert build_index(moved, index).articles == 4 and store.recorded_corpus(index) == moved.resolve()
