@@ -8,9 +8,8 @@ that silently lacks that worker's documents.
 
 Here each worker asks the kernel to kill it when its parent dies (Linux `prctl(PR_SET_PDEATHSIG)`; strictly, when
 the *thread* that forked it ends, and that thread waits inside the build until its workers are done), closes its
-copy of the writer lock, ignores
-Ctrl-C (the parent cancels it) and reports a full disk by its exit status. The parent checks on its workers
-whenever it queues work and after committing, and `cancel()` really stops them.
+copy of the writer lock, ignores Ctrl-C (the parent cancels it) and reports a full disk by its exit status. The
+parent checks on its workers whenever it queues work and after committing, and `cancel()` really stops them.
 """
 
 from __future__ import annotations
