@@ -228,3 +228,27 @@ def test_sigterm_of_an_add_leaves_corpus_and_index_as_they_were(served: tuple[Pa
     assert Engine(index).search("乌镇峰会").total == 0
     with store.writer_lock(index):  # free
         pass
+
+
+def test_a_worker_that_dies_fails_the_build_instead_of_losing_its_documents(
+        served: tuple[Path, Path, dict[str, list[str]]], monkeypatch: pytest.MonkeyPatch) -> None:
+    import searcher.indexing as indexing
+
+    corpus, index, before = served
+    real = indexing._add_parsed
+    killed: list[int] = []
+
+    def kill_a_worker(writer, *args, **kwargs):  # type: ignore[no-untyped-def]
+        real(writer, *args, **kwargs)
+        tasks = getattr(writer, "tasks", [])
+        if len(tasks) == 2 and not killed:
+            killed.append(tasks[0].pid)
+            os.kill(tasks[0].pid, signal.SIGKILL)
+            tasks[0].join(DEADLINE)
+
+    monkeypatch.setattr(indexing, "_add_parsed", kill_a_worker)
+    with pytest.raises(RuntimeError, match=r"an index writer process \(pid \d+\) failed with exit status -9"):
+        build_index(corpus, index, procs=2)
+    assert killed and wait_until_gone(killed) == []
+    assert [g.name for g in store.generations(index)] == ["gen-000001"]
+    assert {q: [h.id for h in Engine(index).search(q).hits] for q in before} == before
