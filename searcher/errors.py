@@ -83,3 +83,7 @@ class TooManyParagraphs(SearcherError):
 
 class Terminated(SearcherError):
     """The process was asked to stop (SIGTERM) in the middle of a write."""
+
+
+class WriterFailed(SearcherError):
+    """A worker process of a multiprocess build died; the build is abandoned rather than missing its documents."""

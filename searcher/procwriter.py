@@ -29,6 +29,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import IndexWriter, SegmentWriter
 
 from . import store
+from .errors import WriterFailed
 
 PR_SET_PDEATHSIG = 1
 DISK_FULL_EXIT = 75  # a worker's exit status when the disk (or a quota) was full
@@ -68,7 +69,8 @@ def check_workers(tasks: list[Any]) -> None:
         if code == DISK_FULL_EXIT:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         if code not in (None, 0):
-            raise RuntimeError(f"an index writer process (pid {task.pid}) failed with exit status {code}")
+            raise WriterFailed(f"an index writer process (pid {task.pid}) failed with exit status {code}; the "
+                               "unfinished generation was removed and the previous index, if any, is still serving")
 
 
 class _CheckedQueue:

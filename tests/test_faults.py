@@ -22,7 +22,7 @@ from conftest import write_jsonl
 
 from searcher import store
 from searcher.engine import Engine
-from searcher.errors import DiskFull
+from searcher.errors import DiskFull, WriterFailed
 from searcher.indexing import build_index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -247,7 +247,7 @@ def test_a_worker_that_dies_fails_the_build_instead_of_losing_its_documents(
             tasks[0].join(DEADLINE)
 
     monkeypatch.setattr(indexing, "_add_parsed", kill_a_worker)
-    with pytest.raises(RuntimeError, match=r"an index writer process \(pid \d+\) failed with exit status -9"):
+    with pytest.raises(WriterFailed, match=r"an index writer process \(pid \d+\) failed with exit status -9"):
         build_index(corpus, index, procs=2)
     assert killed and wait_until_gone(killed) == []
     assert [g.name for g in store.generations(index)] == ["gen-000001"]
