@@ -143,3 +143,37 @@ def test_a_damaged_index_is_one_clear_line_never_aborted(corpus, tmp_path):
         assert f"searcher build --index {index}" in result.stderr
     assert run("build", "--index", str(index)).returncode == 0  # the recorded corpus: no --corpus needed
     assert json.loads(run("stats", "--json", "--index", str(index)).stdout)["articles"] == 4
+
+
+def test_serve_on_a_damaged_index_starts_and_answers_503(corpus, tmp_path):
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    from test_store import truncate_segment
+
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    truncate_segment(index)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([str(EXE), "serve", "--index", str(index), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, answer = time.monotonic() + 60, None
+        while answer is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5)
+            except urllib.error.HTTPError as exc:
+                answer = (exc.code, json.loads(exc.read()))
+            except OSError:
+                time.sleep(0.2)
+        assert answer is not None, "the server did not answer"
+        assert answer[0] == 503 and answer[1]["error"]["code"] == "index_corrupt"
+    finally:
+        proc.terminate()
+        stderr = proc.communicate(timeout=30)[1]
+    assert "warning: the index in" in stderr and "searcher build --index" in stderr
+    assert "Aborted" not in stderr and "Traceback" not in stderr
