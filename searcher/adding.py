@@ -117,7 +117,7 @@ def add_items(items: Iterable[Path | Incoming | FileOutcome], corpus: Path, inde
     limits = limits or Limits.from_env()
     generation, _, searcher = _open(index_dir)  # IndexMissing / IndexCorrupt before anything is staged
     try:
-        with searcher, tempfile.TemporaryDirectory(prefix=".add-", dir=index_dir) as tmp:
+        with searcher, tempfile.TemporaryDirectory(prefix=store.STAGING_PREFIX, dir=index_dir) as tmp:
             prepared = [_prepare(item, corpus, Path(tmp), limits, progress, searcher) for item in items]
             total = sum(p.outcome.paragraphs for p in prepared if p.parsed is not None)
             problem = limits.request_problem(total)

@@ -219,11 +219,18 @@ def abandon(generation: Path) -> None:
     discard(generation)
 
 
+STAGING_PREFIX = ".add-"  # searcher.adding stages files here while it reads them, outside the lock
+STALE_STAGING_SECONDS = 24 * 3600
+
+
 def discard_abandoned(index_dir: Path) -> list[Path]:
     """Delete generations newer than the live one: left by builds that failed or were killed (they were never
-    published). Frees their disk space before the next build needs it. Call under the lock."""
+    published). Frees their disk space before the next build needs it. Staging directories of adds killed a day
+    or more ago go too (a younger one may belong to an add still reading its files). Call under the lock."""
     live = _number(_named_generation(index_dir) or "")
     doomed = [g for g in generations(index_dir) if _number(g) > live]
+    cutoff = time.time() - STALE_STAGING_SECONDS
+    doomed += [p for p in index_dir.glob(f"{STAGING_PREFIX}*") if p.is_dir() and p.stat().st_mtime < cutoff]
     for gen in doomed:
         discard(gen)
     return doomed

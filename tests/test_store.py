@@ -338,3 +338,19 @@ def test_adding_after_the_corpus_was_moved_is_refused(corpus, tmp_path):
         add_files([new], None, index)
     assert not corpus.exists()  # not silently re-created with only the new file in it
     assert build_index(moved, index).articles == 4 and store.recorded_corpus(index) == moved.resolve()
+
+
+def test_a_build_clears_what_killed_builds_and_adds_left(corpus, tmp_path):
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    abandoned = store.new_generation(index)  # as a build killed before publishing leaves it
+    (abandoned / "half.seg").write_bytes(b"x" * 1000)
+    old, young = index / f"{store.STAGING_PREFIX}old", index / f"{store.STAGING_PREFIX}young"
+    for staging in (old, young):
+        (staging / "added").mkdir(parents=True)
+    long_ago = time.time() - store.STALE_STAGING_SECONDS - 60
+    os.utime(old, (long_ago, long_ago))
+    assert build_index(corpus, index).generation == "gen-000003"
+    assert not abandoned.exists() and not old.exists()
+    assert young.exists()  # an add may still be reading in the young one
+    assert [g.name for g in store.generations(index)] == ["gen-000001", "gen-000003"]
