@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__, config
-from .errors import SearcherError
+from .errors import SearcherError, Terminated
 from .indexing import BuildReport
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,10 +36,17 @@ def clean_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except Terminated as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(128 + signal.SIGTERM)
         except SearcherError as exc:
             raise click.ClickException(str(exc)) from None
         except OSError as exc:
-            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+        except EOFError:  # click would print only "Aborted!"
+            raise click.ClickException("the index could not be read (unexpected end of file); rebuild it with "
+                                       "`searcher build`") from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -62,6 +71,33 @@ def _summary(report: BuildReport, verb: str) -> None:
         click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
 
 
+@contextmanager
+def stop_on_sigterm(outcome: str) -> Iterator[None]:
+    """SIGTERM becomes an exception, so a build or add cleans up (stops its workers, removes its unfinished
+    generation or the files it copied, releases the lock) instead of vanishing mid-write."""
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise Terminated(f"stopped by SIGTERM: {outcome}")
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _build_corpus(corpus: Path | None, index_dir: Path) -> Path:
+    """The corpus named, else the one the index was built from, else the default: an index is never silently
+    rebuilt from whatever ./corpus the current directory holds."""
+    from .store import recorded_corpus
+
+    recorded = recorded_corpus(index_dir)
+    chosen = config.given_corpus(corpus) or recorded or config.corpus_dir()
+    if recorded is not None and chosen.resolve() != recorded.resolve():
+        click.echo(f"note: {index_dir} was built from {recorded}; it will now hold {chosen}", err=True)
+    return chosen
+
+
 @cli.command()
 @corpus_option
 @index_option
@@ -73,8 +109,10 @@ def build(corpus: Path | None, index: Path | None, procs: int, wait: float) -> N
     """Index the whole corpus into a new generation, then switch to it atomically."""
     from .indexing import build_index, count_files
 
-    corpus_dir, index_dir = config.corpus_dir(corpus), config.index_dir(index)
-    with _progress_bar(count_files(corpus_dir), "indexing") as bar:
+    index_dir = config.index_dir(index)
+    corpus_dir = _build_corpus(corpus, index_dir)
+    stopped = "the unfinished generation was removed and the previous index, if any, is still serving"
+    with stop_on_sigterm(stopped), _progress_bar(count_files(corpus_dir), "indexing") as bar:
         def advance(path: str) -> None:
             if not re.search(r":\d+$", path):  # a bad jsonl line is not a file
                 bar.update(1, path)
@@ -91,11 +129,17 @@ def build(corpus: Path | None, index: Path | None, procs: int, wait: float) -> N
 @wait_option
 @clean_errors
 def add(paths: tuple[Path, ...], corpus: Path | None, index: Path | None, wait: float) -> None:
-    """Index new or changed article files (copied into the corpus if they live elsewhere)."""
-    from .indexing import add_files
+    """Index new or changed article files. Files from outside the corpus the index was built from are copied into
+    it (corpus/added/, keeping a directory's relative paths, never over another file); a file that cannot be
+    indexed is reported and not copied."""
+    from .adding import SKIPPED, add_files
 
-    report = add_files(paths, config.corpus_dir(corpus), config.index_dir(index), wait=wait)
+    with stop_on_sigterm("nothing was added and the files copied for it were removed"):
+        report = add_files(paths, config.given_corpus(corpus), config.index_dir(index), wait=wait)
     _summary(report, "added")
+    for outcome in report.outcomes:
+        if outcome.status != SKIPPED:
+            click.echo(f"{outcome.status} {outcome.name} as {outcome.file}")
     for article_id in report.article_ids:
         click.echo(f"article {article_id}")
     if report.skipped:
@@ -193,9 +237,16 @@ def serve(corpus: Path | None, index: Path | None, host: str, port: int, threads
     from web import serve as run_server
 
     from .engine import Engine
+    from .errors import IndexMissing
 
-    app = create_app({"INDEX_DIR": str(config.index_dir(index)), "CORPUS_DIR": str(config.corpus_dir(corpus))})
-    Engine(config.index_dir(index)).warm_up()
+    given = config.given_corpus(corpus)  # else uploads go to the corpus the index records
+    app = create_app({"INDEX_DIR": str(config.index_dir(index))} | ({"CORPUS_DIR": str(given)} if given else {}))
+    engine = Engine(config.index_dir(index))
+    try:
+        engine.health()
+    except IndexMissing as exc:
+        click.echo(f"warning: {exc}; answering 503 until then", err=True)
+    engine.warm_up()
     click.echo(f"serving http://{host}:{port}/ (index {config.index_dir(index)})", err=True)
     run_server(app, host=host, port=port, threads=threads)
 

@@ -13,5 +13,11 @@ def corpus_dir(value: str | os.PathLike[str] | None = None) -> Path:
     return Path(value or os.environ.get("SEARCHER_CORPUS") or DEFAULT_CORPUS)
 
 
+def given_corpus(value: str | os.PathLike[str] | None = None) -> Path | None:
+    """The corpus a person named (flag, then environment), or None: then the index's recorded corpus applies."""
+    chosen = value or os.environ.get("SEARCHER_CORPUS")
+    return Path(chosen) if chosen else None
+
+
 def index_dir(value: str | os.PathLike[str] | None = None) -> Path:
     return Path(value or os.environ.get("SEARCHER_INDEX") or DEFAULT_INDEX)

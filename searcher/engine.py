@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh import scoring
 from whoosh.collectors import CollapseCollector, FilterCollector, TopCollector
@@ -79,6 +78,14 @@ def top_candidates(searcher: Any, query: Q.Query, limit: int, filter: Q.Query | 
     return [Candidate(hit, hit.score) for hit in results], len(results)
 
 
+def _removed_articles(reader: Any) -> set[str]:
+    """Article ids still in the lexicon (until their segment is merged) whose every paragraph was deleted.
+    Only the ids of deleted paragraphs are looked at, so this costs nothing on an index without deletions."""
+    touched = {leaf.stored_fields(doc).get("article_id") for leaf, _ in reader.leaf_readers()
+               if leaf.has_deletions() for doc in leaf.deleted_docs_set}
+    return {aid for aid in touched if aid and not reader.postings("article_id", aid).is_active()}
+
+
 class Engine:
     def __init__(self, index_dir: str | Path) -> None:
         self.index_dir = Path(index_dir)
@@ -91,7 +98,7 @@ class Engine:
         generation = store.require_generation(self.index_dir)
         with self._lock:
             if self._opened is None or self._opened[0] != generation.name:
-                ix = whoosh_index.open_dir(str(generation))
+                ix = store.open_generation(self.index_dir, generation)
                 synonyms = getattr(ix.schema["text"].analyzer, "synonyms", {})
                 self._opened = (generation.name, ix, Builder(synonyms))
             return self._opened
@@ -103,12 +110,16 @@ class Engine:
         generation, ix, builder = self._index()
         local = self._local
         current = getattr(local, "searcher", None)
-        if current is not None and local.generation == generation and current.up_to_date():
-            return current, builder
-        if current is not None:
-            current.close()
-        # A whole new searcher after a commit: Whoosh's refresh() reuses segment readers that miss new deletions.
-        fresh = ix.searcher(weighting=scoring.BM25F())
+        try:  # a truncated or vanished segment file fails here, as IndexCorrupt (503), not as a 500
+            if current is not None and local.generation == generation and current.up_to_date():
+                return current, builder
+            if current is not None:
+                local.searcher = None
+                current.close()
+            # A whole new searcher after a commit: Whoosh's refresh() reuses segment readers that miss new deletions.
+            fresh = ix.searcher(weighting=scoring.BM25F())
+        except Exception as exc:
+            raise store.unreadable(self.index_dir, generation, exc) from exc
         local.searcher, local.generation = fresh, generation
         return fresh, builder
 
@@ -212,9 +223,10 @@ class Engine:
         )
 
     def health(self) -> dict[str, Any]:
-        """{"generation": str, "articles": int, "paragraphs": int}."""
+        """{"generation": str, "articles": int, "paragraphs": int}, counting only articles not removed."""
         searcher, _ = self._searcher()
-        articles = sum(1 for _ in searcher.reader().lexicon("article_id"))
+        reader = searcher.reader()
+        articles = sum(1 for _ in reader.lexicon("article_id")) - len(_removed_articles(reader))
         return {"generation": self._local.generation, "articles": articles, "paragraphs": searcher.doc_count()}
 
     def _lexicon(self, fieldname: str) -> list[str]:

@@ -34,3 +34,56 @@ class NotFound(SearcherError):
 
 class IndexBusy(SearcherError):
     """Another process holds the writer lock of this index."""
+
+
+class IndexCorrupt(IndexMissing):
+    """The live generation is missing, incomplete or unreadable. A subclass of IndexMissing because every
+    caller treats both alike (503, a message naming the rebuild command); the message says what is wrong."""
+
+    def __init__(self, index_dir: str, problem: str) -> None:
+        SearcherError.__init__(self, f"the index in {index_dir} cannot be used: {problem}; "
+                                     f"rebuild it with `searcher build --index {index_dir}`")
+        self.index_dir = index_dir
+        self.problem = problem
+
+
+class CorpusMismatch(SearcherError):
+    """Files would go into a corpus other than the one the index was built from (and be lost at the next build)."""
+
+    def __init__(self, index_dir: str, recorded: str, given: str) -> None:
+        super().__init__(f"the index {index_dir} was built from the corpus {recorded}, not {given}; "
+                         f"leave out --corpus to add to {recorded}, or rebuild from {given} with "
+                         f"`searcher build --corpus {given} --index {index_dir}`")
+        self.recorded = recorded
+        self.given = given
+
+
+class CorpusMissing(CorpusMismatch):
+    """The corpus the index was built from is gone (moved or deleted): files added now would be lost."""
+
+    def __init__(self, index_dir: str, recorded: str) -> None:
+        SearcherError.__init__(self, f"the corpus {recorded} that the index {index_dir} was built from no longer "
+                                     f"exists; rebuild from where the corpus is now with "
+                                     f"`searcher build --corpus DIR --index {index_dir}`")
+        self.recorded = recorded
+        self.given = ""
+
+
+class DiskFull(SearcherError):
+    """No space left (or quota exceeded) while writing; the message names the path and what to do."""
+
+    def __init__(self, path: str, what: str) -> None:
+        super().__init__(f"no space left on the device while writing {path}: {what}")
+        self.path = path
+
+
+class TooManyParagraphs(SearcherError):
+    """An upload or add that would create more paragraphs than one request may (see searcher.limits)."""
+
+
+class Terminated(SearcherError):
+    """The process was asked to stop (SIGTERM) in the middle of a write."""
+
+
+class WriterFailed(SearcherError):
+    """A worker process of a multiprocess build died; the build is abandoned rather than missing its documents."""

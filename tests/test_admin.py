@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +25,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from searcher import store, uploads
-from searcher.indexing import build_index
+from searcher.indexing import build_index, remove_articles
 from web import admin, create_app
 from web.security import CONTENT_SECURITY_POLICY
 
@@ -211,9 +213,12 @@ def test_upload_txt_docx_pdf_and_json_then_find_each(client: FlaskClient, dirs: 
     )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
-    assert set(body) == {"articles", "files", "skipped"}
+    assert set(body) == {"articles", "files", "skipped", "outcomes"}
     assert body["skipped"] == []
     assert len(body["files"]) == 3
+    assert [(o["name"], o["status"], o["file"]) for o in body["outcomes"]] == [
+        (name, "indexed", f) for name, f in zip(("运河 手艺.txt", "蚕桑.docx", "窑址.pdf"), body["files"], strict=True)]
+    assert sorted(a for o in body["outcomes"] for a in o["articles"]) == sorted(body["articles"])
     assert all(re.fullmatch(r"uploads/\d{4}-\d{2}-\d{2}/[^/]+", f) for f in body["files"])
     assert [Path(f).suffix for f in body["files"]] == [".txt", ".docx", ".pdf"]
     assert all((corpus / f).is_file() for f in body["files"])
@@ -252,8 +257,22 @@ def test_a_list_of_json_articles(client: FlaskClient) -> None:
 def test_sending_the_same_thing_twice_gives_the_same_answer(client: FlaskClient, dirs: tuple[Path, Path]) -> None:
     first = upload(client, ("同一.txt", txt_page(TXT_WORD))).get_json()
     second = upload(client, ("同一.txt", txt_page(TXT_WORD))).get_json()
+    assert [o.pop("status") for o in first["outcomes"] + second["outcomes"]] == ["indexed", "unchanged"]
     assert first == second and first["articles"]
     assert len(uploaded_files(dirs[0])) == 1
+
+
+def test_a_file_sent_again_is_not_parsed_again(client: FlaskClient, dirs: tuple[Path, Path],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import searcher.formats
+
+    page = docx_bytes("桐乡蚕桑文化节开幕", [f"桐乡是{DOCX_WORD}之乡。"])
+    first = upload(client, ("蚕桑.docx", page)).get_json()
+    monkeypatch.setattr(searcher.formats, "extract", lambda path: pytest.fail("parsed again"))
+    with store.writer_lock(dirs[1]):  # nor does it wait for the writer: nothing is written
+        second = upload(client, ("蚕桑.docx", page)).get_json()
+    assert [o["status"] for o in first["outcomes"] + second["outcomes"]] == ["indexed", "unchanged"]
+    assert second["articles"] == first["articles"] and second["outcomes"][0]["paragraphs"] > 0
 
 
 def test_an_unreadable_upload_is_reported_and_not_kept(client: FlaskClient, dirs: tuple[Path, Path]) -> None:
@@ -267,12 +286,18 @@ def test_an_unreadable_upload_is_reported_and_not_kept(client: FlaskClient, dirs
     assert [p.name for p in uploaded_files(dirs[0])] == ["ok.txt"]
 
 
-def test_file_over_the_limit_is_413(client: FlaskClient, dirs: tuple[Path, Path]) -> None:
+def test_file_over_the_limit_is_reported_and_the_rest_indexed(client: FlaskClient, dirs: tuple[Path, Path]) -> None:
     big = b"a" * (uploads.MAX_UPLOAD_BYTES + 1)
-    message = assert_error(upload(client, ("small.txt", txt_page("甲")), ("big.txt", big)), 413,
-                           "request_entity_too_large")
-    assert "big.txt" in message
-    assert uploaded_files(dirs[0]) == []  # the batch is refused as a whole
+    response = upload(client, ("small.txt", txt_page("鸬鹚")), ("big.txt", big))
+    assert response.status_code == 201
+    body = response.get_json()
+    assert [(o["name"], o["status"], o["code"]) for o in body["outcomes"]] == [
+        ("small.txt", "indexed", None), ("big.txt", "skipped", "too_large")]
+    assert [s["path"] for s in body["skipped"]] == ["big.txt"] and "over the limit" in body["skipped"][0]["reason"]
+    assert [p.name for p in uploaded_files(dirs[0])] == ["small.txt"]
+    # Alone, the big file is the whole request: refused with its own status, nothing saved.
+    assert "big.txt" in assert_error(upload(client, ("big.txt", big)), 413, "request_entity_too_large")
+    assert [p.name for p in uploaded_files(dirs[0])] == ["small.txt"]
 
 
 def test_huge_body_is_refused_early_with_the_json_shape(dirs: tuple[Path, Path]) -> None:
@@ -324,7 +349,7 @@ def test_busy_writer_is_409_with_its_message(client: FlaskClient, dirs: tuple[Pa
     with store.writer_lock(dirs[1]):
         response = client.post("/api/articles", json={"title": "标题", "text": "正文。"}, headers=AUTH)
     message = assert_error(response, 409, "conflict")
-    assert "another build or add" in message and "send again" in message and "uploads/" in message
+    assert "another build or add" in message and "send them again" in message and "uploads/" in message
     # The file stays in the corpus (the source of truth): the next build or add indexes it.
     assert len(uploaded_files(dirs[0])) == 1
     assert client.post("/api/articles", json={"title": "标题", "text": "正文。"}, headers=AUTH).status_code == 201
@@ -440,3 +465,168 @@ def test_admin_page_shows_upload_errors_on_the_page(client: FlaskClient) -> None
     assert "<p>“tool.exe”：不支持的文件类型 .exe</p>" in response.get_data(as_text=True)
     response = client.post("/admin/upload", data={"token": TOKEN}, content_type="multipart/form-data")
     assert response.status_code == 400 and "没有选择文件" in response.get_data(as_text=True)
+
+
+# --- batches: every good file indexed, every bad one reported (issue 8) --------------------------------------
+
+
+def test_an_empty_file_in_a_batch_is_reported_and_the_good_ones_indexed(client: FlaskClient,
+                                                                       dirs: tuple[Path, Path]) -> None:
+    response = upload(client, ("one.txt", txt_page(TXT_WORD)), ("empty.md", b""), ("two.txt", txt_page(PDF_WORD)))
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert [(o["name"], o["status"], o["code"]) for o in body["outcomes"]] == [
+        ("one.txt", "indexed", None), ("empty.md", "skipped", "empty"), ("two.txt", "indexed", None)]
+    assert body["skipped"] == [{"path": "empty.md", "reason": "the file is empty"}]
+    assert sorted(p.name for p in uploaded_files(dirs[0])) == ["one.txt", "two.txt"]
+    assert search_ids(client, TXT_WORD) and search_ids(client, PDF_WORD)
+    assert all(o["paragraphs"] > 0 and o["articles"] for o in body["outcomes"] if o["status"] == "indexed")
+
+
+@pytest.mark.parametrize(
+    ("files", "status", "code"),
+    [
+        ([("garbage.txt", b"\x00\x01\x02\xff" * 50)], 422, "unprocessable_entity"),
+        ([("broken.pdf", b"%PDF-1.4 not really")], 422, "unprocessable_entity"),
+        ([("empty.txt", b""), ("tool.exe", b"MZ")], 400, "bad_request"),
+        ([("a.exe", b"MZ"), ("b.php", b"<?php")], 415, "unsupported_media_type"),
+    ],
+)
+def test_a_batch_with_nothing_indexable_is_refused(client: FlaskClient, dirs: tuple[Path, Path],
+                                                   files: list[tuple[str, bytes]], status: int, code: str) -> None:
+    health = client.get("/api/health").get_json()
+    message = assert_error(upload(client, *files), status, code)
+    assert all(name in message for name, _ in files) and "没有可加入索引的文件" in message
+    assert uploaded_files(dirs[0]) == []
+    assert client.get("/api/health").get_json() == health
+
+
+def test_an_upload_goes_to_the_corpus_the_index_was_built_from(dirs: tuple[Path, Path], tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SEARCHER_CORPUS", raising=False)
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "corpus").mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)  # where the relative default `corpus` would be the wrong place
+    client = make_app(dirs, CORPUS_DIR="corpus").test_client()
+    body = upload(client, ("运河.txt", txt_page(TXT_WORD))).get_json()
+    assert (dirs[0] / body["files"][0]).is_file()
+    assert list((elsewhere / "corpus").iterdir()) == []
+    assert make_app(dirs, CORPUS_DIR=None).test_client().get("/api/rebuild/status", headers=AUTH).status_code == 200
+
+
+def test_a_server_configured_with_another_corpus_refuses_uploads(dirs: tuple[Path, Path], tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    client = make_app(dirs, CORPUS_DIR=str(other)).test_client()
+    message = assert_error(upload(client, ("运河.txt", txt_page(TXT_WORD))), 503, "service_unavailable")
+    assert str(dirs[0].resolve()) in message and str(other) in message
+    assert list(other.iterdir()) == [] and uploaded_files(dirs[0]) == []
+    assert_error(client.post("/api/rebuild", headers=AUTH), 503, "service_unavailable")
+
+
+# --- limits on what one request may create (issue 12) -------------------------------------------------------
+
+
+def paragraphs_page(count: int, word: str = "") -> bytes:
+    return ("长文\n\n" + "\n\n".join(f"第{n}段{word}，讲述运河边的故事。" for n in range(count))).encode()
+
+
+def test_too_many_paragraphs_in_one_request_is_413_and_nothing_is_saved(client: FlaskClient,
+                                                                       dirs: tuple[Path, Path],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEARCHER_MAX_PARAGRAPHS", "10")
+    health = client.get("/api/health").get_json()
+    message = assert_error(upload(client, ("a.txt", paragraphs_page(6)), ("b.txt", paragraphs_page(6, "乙"))), 413,
+                           "request_entity_too_large")
+    assert "over the limit of 10 per request (SEARCHER_MAX_PARAGRAPHS)" in message
+    assert uploaded_files(dirs[0]) == [] and client.get("/api/health").get_json() == health
+    assert upload(client, ("a.txt", paragraphs_page(6))).status_code == 201  # within the limit
+
+
+def test_a_file_with_too_many_paragraphs_is_skipped_in_its_batch(client: FlaskClient, dirs: tuple[Path, Path],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEARCHER_MAX_FILE_PARAGRAPHS", "5")
+    response = upload(client, ("long.txt", paragraphs_page(8)), ("short.txt", paragraphs_page(3, "丙")))
+    assert response.status_code == 201
+    outcomes = response.get_json()["outcomes"]
+    assert [(o["name"], o["status"], o["code"]) for o in outcomes] == [
+        ("long.txt", "skipped", "too_many_paragraphs"), ("short.txt", "indexed", None)]
+    assert "SEARCHER_MAX_FILE_PARAGRAPHS" in outcomes[0]["reason"]
+    assert [p.name for p in uploaded_files(dirs[0])] == ["short.txt"]
+
+
+def test_a_docx_of_200000_paragraphs_is_refused_unparsed_and_without_the_lock(client: FlaskClient,
+                                                                            dirs: tuple[Path, Path],
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_uploads import docx_with
+
+    import searcher.formats
+
+    def never(path: Path) -> Any:
+        raise AssertionError("the huge .docx was parsed")
+
+    monkeypatch.setattr(searcher.formats, "extract", never)
+    with store.writer_lock(dirs[1]):  # another writer busy: the refusal must not wait for (or take) the lock
+        response = upload(client, ("bomb.docx", docx_with(200_000)))
+    message = assert_error(response, 413, "request_entity_too_large")
+    assert "bomb.docx" in message and "per file" in message
+    assert uploaded_files(dirs[0]) == []
+
+
+# --- hostile JSON, a full disk, health after a removal (issue 12) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ('{"title": "\\ud800", "text": "正文"}', "not valid Unicode"),
+        ('{"title": "标题", "text": "正文\\udfff"}', "not valid Unicode"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"a": ' * 50_000 + "1" + "}" * 50_000, "nested too deeply"),
+    ],
+)
+def test_hostile_json_is_400_not_500(client: FlaskClient, dirs: tuple[Path, Path], body: str, fragment: str) -> None:
+    response = client.post("/api/articles", data=body, content_type="application/json", headers=AUTH)
+    assert fragment in assert_error(response, 400, "bad_request")
+    assert uploaded_files(dirs[0]) == []
+
+
+def test_an_upload_on_a_full_disk_is_507(dirs: tuple[Path, Path], tmp_path: Path) -> None:
+    corpus, index = dirs
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        shutil.copytree(corpus, disk / "corpus")
+        (disk / "corpus" / ".filler").write_bytes(b"\0" * 48_000)
+        build_index(disk / "corpus", index)
+        client = make_app((disk / "corpus", index)).test_client()
+        health = client.get("/api/health").get_json()
+        page = txt_page(TXT_WORD) * 60
+        message = assert_error(upload(client, ("big.txt", page), ("small.txt", txt_page(PDF_WORD))), 507,
+                               "insufficient_storage")
+        assert "no space left" in message and "nothing was added" in message
+        assert uploaded_files(disk / "corpus") == []  # nothing half-saved
+        assert client.get("/api/health").get_json() == health
+        (disk / "corpus" / ".filler").unlink()  # once there is room, the same request works
+        assert upload(client, ("big.txt", page), ("small.txt", txt_page(PDF_WORD))).status_code == 201
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_health_does_not_count_a_removed_article(client: FlaskClient, dirs: tuple[Path, Path]) -> None:
+    before = client.get("/api/health").get_json()
+    remove_articles(["news-1"], dirs[1])
+    after = client.get("/api/health").get_json()
+    assert after["articles"] == before["articles"] - 1
+    assert after["paragraphs"] < before["paragraphs"]
+
+
+def test_an_upload_without_an_index_is_503_and_saves_nothing(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus")
+    client = make_app((corpus, tmp_path / "never-built")).test_client()
+    message = assert_error(upload(client, ("运河.txt", txt_page(TXT_WORD))), 503, "index_missing")
+    assert "searcher build" in message
+    assert uploaded_files(corpus) == []

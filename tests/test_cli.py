@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from conftest import SEED_CORPUS, write_jsonl
 
 from searcher.cli import cli
+from searcher.indexing import build_index
 
 EXE = Path(sys.executable).with_name("searcher")
 
@@ -88,3 +89,91 @@ def test_inspect_names_an_unreadable_file(tmp_path):
     bad.write_bytes(b"\x00\x01\x02\x03" * 64)
     result = run("inspect", str(bad))
     assert result.returncode == 1 and "bad.txt" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_add_without_corpus_goes_to_the_corpus_the_index_records(corpus, tmp_path):
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "corpus").mkdir(parents=True)
+    new = write_jsonl(tmp_path / "new.jsonl", [{"id": "wz", "title": "乌镇", "text": "乌镇峰会开幕。"}])
+    env = {"PATH": "/usr/bin:/bin"}
+    added = subprocess.run([str(EXE), "add", str(new), "--index", str(index)], capture_output=True, text=True,
+                           cwd=elsewhere, env=env, timeout=120)
+    assert added.returncode == 0, added.stderr
+    assert "indexed" in added.stdout and "as added/new.jsonl" in added.stdout
+    assert (corpus / "added" / "new.jsonl").is_file() and list((elsewhere / "corpus").iterdir()) == []
+    # A later build from another directory, again without --corpus, rebuilds from that corpus and keeps it.
+    rebuilt = subprocess.run([str(EXE), "build", "--index", str(index)], capture_output=True, text=True,
+                             cwd=elsewhere, env=env, timeout=120)
+    assert "indexed 5 articles" in rebuilt.stdout, rebuilt.stderr
+
+
+def test_add_into_another_corpus_is_refused_naming_both(corpus, tmp_path):
+    from test_store import another_corpus
+
+    index, other, new = another_corpus(corpus, tmp_path)
+    refused = run("add", str(new), "--corpus", str(other), "--index", str(index))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert str(corpus.resolve()) in refused.stderr and str(other) in refused.stderr
+    assert list(other.iterdir()) == [] and not (corpus / "added").exists()
+
+
+def test_add_reports_a_bad_file_by_path_and_does_not_copy_it(corpus, tmp_path):
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    bad = tmp_path / "scan.txt"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    result = run("add", str(bad), "--index", str(index))
+    assert result.returncode == 2
+    assert f"skipped {bad}:" in result.stderr
+    assert not (corpus / "added").exists()
+
+
+def test_a_damaged_index_is_one_clear_line_never_aborted(corpus, tmp_path):
+    from test_store import truncate_segment
+
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    truncate_segment(index)
+    for args in (["stats"], ["search", "光伏"], ["remove", "solar"]):
+        result = run(*args, "--index", str(index))
+        assert result.returncode == 1, (args, result.stderr)
+        assert "Aborted" not in result.stderr and "Traceback" not in result.stderr
+        assert f"searcher build --index {index}" in result.stderr
+    assert run("build", "--index", str(index)).returncode == 0  # the recorded corpus: no --corpus needed
+    assert json.loads(run("stats", "--json", "--index", str(index)).stdout)["articles"] == 4
+
+
+def test_serve_on_a_damaged_index_starts_and_answers_503(corpus, tmp_path):
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    from test_store import truncate_segment
+
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    truncate_segment(index)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([str(EXE), "serve", "--index", str(index), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, answer = time.monotonic() + 60, None
+        while answer is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5)
+            except urllib.error.HTTPError as exc:
+                answer = (exc.code, json.loads(exc.read()))
+            except OSError:
+                time.sleep(0.2)
+        assert answer is not None, "the server did not answer"
+        assert answer[0] == 503 and answer[1]["error"]["code"] == "index_corrupt"
+    finally:
+        proc.terminate()
+        stderr = proc.communicate(timeout=30)[1]
+    assert "warning: the index in" in stderr and "searcher build --index" in stderr
+    assert "Aborted" not in stderr and "Traceback" not in stderr

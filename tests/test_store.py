@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +18,7 @@ from conftest import write_jsonl
 
 from searcher import store
 from searcher.engine import Engine
-from searcher.errors import IndexBusy, IndexMissing
+from searcher.errors import CorpusMismatch, IndexBusy, IndexCorrupt, IndexMissing
 from searcher.indexing import add_files, build_index, remove_articles
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,3 +158,199 @@ def test_add_reports_bad_jsonl_lines_and_ids_of_unchanged_files(corpus, tmp_path
     assert report.article_ids == ["ok1"]
     assert [s.path for s in report.skipped] == ["mixed.jsonl:2"]
     assert add_files([new], corpus, index).article_ids == ["ok1"]
+
+
+# --- nothing lost or misplaced (issue 8) --------------------------------------------------------------------
+
+
+def markdown(title: str, body: str) -> str:
+    return f"# {title}\n\n{body}\n"
+
+
+def test_the_index_records_its_corpus_and_add_puts_files_there(corpus, tmp_path, monkeypatch):
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    assert store.recorded_corpus(index) == corpus.resolve()
+    assert json.loads((store.current_generation(index) / store.META).read_text())["corpus"] == str(corpus.resolve())
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "corpus").mkdir(parents=True)  # a ./corpus that has nothing to do with this index
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.delenv("SEARCHER_CORPUS", raising=False)
+    new = write_jsonl(tmp_path / "new.jsonl", [{"id": "wz", "title": "乌镇", "text": "乌镇峰会开幕。"}])
+    add_files([new], None, index)
+    assert (corpus / "added" / "new.jsonl").is_file()
+    assert list((elsewhere / "corpus").iterdir()) == []
+    assert "wz" in build_index(corpus, index).article_ids  # so the next rebuild keeps it
+
+
+def another_corpus(corpus: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
+    """An index built from `corpus`, another (empty) corpus directory, and an article file outside both."""
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    other = tmp_path / "other"
+    other.mkdir()
+    new = write_jsonl(tmp_path / "new.jsonl", [{"id": "wz", "title": "乌镇", "text": "乌镇峰会开幕。"}])
+    return index, other, new
+
+
+def test_add_to_another_corpus_is_refused_naming_both(corpus, tmp_path):
+    index, other, new = another_corpus(corpus, tmp_path)
+    with pytest.raises(CorpusMismatch) as refused:
+        add_files([new], other, index)
+    assert str(corpus.resolve()) in str(refused.value) and str(other) in str(refused.value)
+    assert list(other.iterdir()) == [] and not (corpus / "added").exists()
+    assert Engine(index).search("乌镇峰会").total == 0
+
+
+def test_same_name_from_two_places_never_overwrites(corpus, tmp_path):
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    first = tmp_path / "dirA" / "report.md"
+    second = tmp_path / "dirB" / "report.md"
+    for path, word in ((first, "潮汐能电站"), (second, "地热能项目")):
+        path.parent.mkdir()
+        path.write_text(markdown(f"{word}报道", f"海盐县今年启动{word}建设，预计明年投入使用。"), encoding="utf-8")
+    a, b = add_files([first], corpus, index), add_files([second], corpus, index)
+    assert [o.file for o in a.outcomes + b.outcomes] == ["added/report.md", "added/report-2.md"]
+    assert (corpus / "added" / "report.md").read_bytes() == first.read_bytes()  # the first file untouched
+    engine = Engine(index)
+    assert engine.search('"潮汐能电站"').total == 1 and engine.search('"地热能项目"').total == 1
+    # The same bytes again are the same file: no third copy, nothing indexed twice.
+    again = add_files([second, first], corpus, index)
+    assert [(o.status, o.file) for o in again.outcomes] == [("unchanged", "added/report-2.md"),
+                                                            ("unchanged", "added/report.md")]
+    assert sorted(p.name for p in (corpus / "added").iterdir()) == ["report-2.md", "report.md"]
+    assert engine.search('"地热能项目"').total == 1
+
+
+def test_a_tree_keeps_its_relative_paths(corpus, tmp_path):
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    tree = tmp_path / "tree"
+    for sub, word in (("x", "潮汐能电站"), ("y", "地热能项目")):
+        (tree / sub).mkdir(parents=True)
+        (tree / sub / "report.md").write_text(markdown(f"{word}报道", f"海盐县启动{word}。"), encoding="utf-8")
+    report = add_files([tree], corpus, index)
+    assert [o.file for o in report.outcomes] == ["added/tree/x/report.md", "added/tree/y/report.md"]
+    rebuilt = build_index(corpus, index)
+    assert rebuilt.articles == 6 and rebuilt.skipped == []
+
+
+def test_files_that_cannot_be_indexed_are_reported_and_never_copied(corpus, tmp_path):
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    outside = tmp_path / "incoming"
+    outside.mkdir()
+    (outside / "garbage.txt").write_bytes(b"\x00\x01\x02\xff" * 50)
+    (outside / "empty.md").write_bytes(b"")
+    (outside / "tool.exe").write_bytes(b"MZ\x90\x00")
+    (outside / "broken.jsonl").write_text("{not json\n", encoding="utf-8")
+    (outside / "good.md").write_text(markdown("好稿件", "海盐县启动潮汐能电站建设。"), encoding="utf-8")
+    report = add_files([outside], corpus, index)
+    got = {Path(o.name).name: (o.status, o.code) for o in report.outcomes}
+    assert got == {"broken.jsonl": ("skipped", "no_articles"), "empty.md": ("skipped", "empty"),
+                   "garbage.txt": ("skipped", "unreadable"), "good.md": ("indexed", None),
+                   "tool.exe": ("skipped", "unsupported_type")}
+    assert all(s.reason for s in report.skipped) and len(report.skipped) == 4
+    assert [p.relative_to(corpus).as_posix() for p in (corpus / "added").rglob("*") if p.is_file()] == [
+        "added/incoming/good.md"]
+    assert build_index(corpus, index).skipped == []  # no later build trips over them
+
+
+# --- generations: never reused, never half served, corruption named (issue 12) ------------------------------
+
+
+def test_a_deleted_live_generation_is_named_and_its_number_never_reused(corpus, tmp_path):
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    build_index(corpus, index)
+    shutil.rmtree(index / "gen-000002")
+    (index / store.STATE).unlink()  # even without the high-water mark, CURRENT's own name is never reused
+    with pytest.raises(IndexCorrupt, match="gen-000002 is missing.*searcher build --index"):
+        Engine(index).search("嘉兴")
+    seen: list[str] = []
+
+    def during_build(_path: str) -> None:
+        with pytest.raises(IndexCorrupt):  # the half-built generation is never served meanwhile
+            Engine(index).search("嘉兴")
+        seen.append(sorted(g.name for g in store.generations(index))[-1])
+
+    report = build_index(corpus, index, progress=during_build)
+    assert report.generation == "gen-000003" and seen == ["gen-000003"]
+    assert Engine(index).health()["articles"] == 4
+
+
+def test_a_generation_without_its_meta_is_never_served(corpus, tmp_path):
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    (store.current_generation(index) / store.META).unlink()
+    with pytest.raises(IndexCorrupt, match="incomplete"):
+        Engine(index).health()
+    assert build_index(corpus, index).generation == "gen-000002"
+
+
+def truncate_segment(index: Path) -> Path:
+    segment = next((index / store._named_generation(index)).glob("*.seg"))
+    segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
+    return segment
+
+
+def test_a_truncated_segment_is_index_corrupt_and_a_rebuild_recovers(corpus, tmp_path):
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    truncate_segment(index)
+    engine = Engine(index)  # never opened before: an open index would read the truncated file through mmap
+    for call in (lambda: engine.search("嘉兴"), engine.health, lambda: engine.article("solar")):
+        with pytest.raises(IndexCorrupt, match="gen-000001 cannot be read.*searcher build --index"):
+            call()
+    with pytest.raises(IndexCorrupt):
+        add_files([write_jsonl(tmp_path / "n.jsonl", [{"title": "新", "text": "新闻。"}])], corpus, index)
+    build_index(corpus, index)
+    assert engine.search("光伏").total > 0
+
+
+def test_health_does_not_count_a_removed_article(corpus, tmp_path):
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    engine = Engine(index)
+    before = engine.health()
+    remove_articles(["solar"], index)
+    after = engine.health()
+    assert (after["articles"], after["paragraphs"]) == (before["articles"] - 1, before["paragraphs"] - 2)
+
+
+def test_remove_from_a_truncated_index_is_index_corrupt(corpus, tmp_path):
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    truncate_segment(index)
+    with pytest.raises(IndexCorrupt, match="searcher build"):
+        remove_articles(["solar"], index)
+    with store.writer_lock(index):  # and the lock was released
+        pass
+
+
+def test_adding_after_the_corpus_was_moved_is_refused(corpus, tmp_path):
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    moved = corpus.rename(tmp_path / "moved")
+    new = write_jsonl(tmp_path / "new.jsonl", [{"id": "wz", "title": "乌镇", "text": "乌镇峰会开幕。"}])
+    with pytest.raises(CorpusMismatch, match=f"{corpus.resolve()} .* no longer exists.*--corpus DIR"):
+        add_files([new], None, index)
+    assert not corpus.exists()  # not silently re-created with only the new file in it
+    assert build_index(moved, index).articles == 4 and store.recorded_corpus(index) == moved.resolve()
+
+
+def test_a_build_clears_what_killed_builds_and_adds_left(corpus, tmp_path):
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    abandoned = store.new_generation(index)  # as a build killed before publishing leaves it
+    (abandoned / "half.seg").write_bytes(b"x" * 1000)
+    old, young = index / f"{store.STAGING_PREFIX}old", index / f"{store.STAGING_PREFIX}young"
+    for staging in (old, young):
+        (staging / "added").mkdir(parents=True)
+    long_ago = time.time() - store.STALE_STAGING_SECONDS - 60
+    os.utime(old, (long_ago, long_ago))
+    assert build_index(corpus, index).generation == "gen-000003"
+    assert not abandoned.exists() and not old.exists()
+    assert young.exists()  # an add may still be reading in the young one
+    assert [g.name for g in store.generations(index)] == ["gen-000001", "gen-000003"]

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
+import stat
 import threading
+import zipfile
 from pathlib import Path
 
+import docx
 import pytest
 
-from searcher import uploads
+from searcher import limits, uploads
 from searcher.errors import SearcherError
 from searcher.indexing import add_files, build_index
 from searcher.reading import discover_files, load_file
@@ -80,8 +85,7 @@ def test_same_name_different_content_never_overwrites(tmp_path: Path) -> None:
     first = save_upload(tmp_path, "稿件.txt", "内容一。".encode(), today=DAY)
     second = save_upload(tmp_path, "稿件.txt", "内容二。".encode(), today=DAY)
     third = save_upload(tmp_path, "稿件.txt", "内容二。".encode(), today=DAY)
-    assert first.name == "稿件.txt"
-    assert second != first and second.name.startswith("稿件-") and second.suffix == ".txt"
+    assert (first.name, second.name) == ("稿件.txt", "稿件-2.txt")
     assert third == second
     assert first.read_text(encoding="utf-8") == "内容一。"
     assert second.read_text(encoding="utf-8") == "内容二。"
@@ -174,3 +178,81 @@ def test_uploads_survive_a_full_rebuild(tmp_path: Path) -> None:
     rebuilt = build_index(corpus, index)
     assert added.article_ids[0] in rebuilt.article_ids
     assert path in discover_files(corpus)
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_saved_files_have_the_modes_the_umask_gives(tmp_path: Path, umask: int, mode: int) -> None:
+    previous = os.umask(umask)
+    try:
+        path = save_upload(tmp_path, "稿件.txt", "内容。".encode(), today=DAY)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == mode  # not mkstemp's 0600, which other readers cannot open
+
+
+def test_names_count_up_past_every_taken_one(tmp_path: Path) -> None:
+    names = [save_upload(tmp_path, "a.txt", f"第{i}版。".encode(), today=DAY).name for i in range(4)]
+    assert names == ["a.txt", "a-2.txt", "a-3.txt", "a-4.txt"]
+    assert uploads.choose_target(tmp_path / "uploads" / "2025-03-01", "a.txt", "第2版。".encode()).name == "a-3.txt"
+    assert uploads.choose_target(tmp_path / "uploads" / "2025-03-01", "a.txt", b"new").name == "a-5.txt"
+
+
+@pytest.mark.parametrize("field", ["title", "text", "source"])
+def test_a_lone_surrogate_is_an_invalid_article(tmp_path: Path, field: str) -> None:
+    article = {"title": "标题", "text": "正文。", field: "坏\ud800字"}
+    with pytest.raises(InvalidArticle, match=f"'{field}' is not valid Unicode"):
+        save_json_article(tmp_path, article)
+    with pytest.raises(InvalidArticle, match="unknown field") as refused:
+        save_json_article(tmp_path, {"title": "标题", "text": "正文。", "\udc80": "x"})
+    str(refused.value).encode("utf-8")  # the message itself is printable
+    assert not any(tmp_path.iterdir())
+
+
+def docx_with(paragraphs: int) -> bytes:
+    """A minimal .docx whose body holds `paragraphs` one-character paragraphs (small once zipped)."""
+    body = "<w:p><w:r><w:t>段</w:t></w:r></w:p>" * paragraphs
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("_rels/.rels", RELS)
+        archive.writestr("word/document.xml", f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w='
+                         f'"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}'
+                         '<w:sectPr/></w:body></w:document>')
+    return out.getvalue()
+
+
+CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                 'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+                 'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName='
+                 '"/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.'
+                 'document.main+xml"/></Types>')
+RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+        'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+
+
+def test_docx_paragraphs_are_counted_without_parsing_and_counting_stops_early() -> None:
+    assert limits.docx_paragraphs(docx_with(7), stop=100) == 7
+    big = docx_with(200_000)
+    assert len(big) < 600_000  # like the 551 KB file of the report
+    assert limits.docx_paragraphs(big, stop=10_000) > 10_000
+    assert limits.docx_paragraphs(b"not a zip", stop=10) == 0
+    # A real document from python-docx: the paragraph count matches what it wrote (heading included).
+    document = docx.Document()
+    for n in range(5):
+        document.add_paragraph(f"第{n}段")
+    out = io.BytesIO()
+    document.save(out)
+    assert limits.docx_paragraphs(out.getvalue(), stop=100) == 5
+
+
+def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert limits.Limits.from_env() == limits.Limits(10_000, 20_000)
+    monkeypatch.setenv(limits.FILE_ENV, "50")
+    monkeypatch.setenv(limits.REQUEST_ENV, "70")
+    got = limits.Limits.from_env()
+    assert got == limits.Limits(50, 70)
+    assert got.file_problem(50) is None and limits.FILE_ENV in (got.file_problem(51) or "")
+    assert got.request_problem(70) is None and limits.REQUEST_ENV in (got.request_problem(71) or "")
+    monkeypatch.setenv(limits.FILE_ENV, "lots")  # nonsense falls back to the default, never to "no limit"
+    assert limits.Limits.from_env().file_paragraphs == limits.DEFAULT_FILE_PARAGRAPHS

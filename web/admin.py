@@ -5,8 +5,9 @@ so every admin path is an ordinary 404 in the ordinary shape. Scripts authentica
 `Authorization: Bearer <token>`; a browser form cannot send that header, so the /admin page posts the token
 as the form field `token` instead. Both are compared in constant time.
 
-Uploads become corpus files (`searcher.uploads`) and are then indexed into the live generation
-(`searcher.indexing.add_files`); a rebuild runs in the background (`searcher.jobs.Rebuilder`). The engine
+Uploads are checked and parsed one by one, and the good ones become corpus files (`searcher.uploads`) in the
+corpus the index was built from and are indexed into the live generation (`searcher.adding`); a file that cannot
+be indexed is reported and never saved. A rebuild runs in the background (`searcher.jobs.Rebuilder`). The engine
 notices both on its next request, so searching never stops.
 """
 
@@ -26,15 +27,18 @@ from werkzeug.exceptions import (
     Conflict,
     HTTPException,
     RequestEntityTooLarge,
+    ServiceUnavailable,
     Unauthorized,
+    UnprocessableEntity,
     UnsupportedMediaType,
 )
 
-from searcher import uploads
-from searcher.errors import IndexBusy, UnreadableFile
-from searcher.indexing import BuildReport, add_files
+from searcher import config, store, uploads
+from searcher.adding import SKIPPED, FileOutcome, Incoming, add_items
+from searcher.errors import CorpusMismatch, DiskFull, IndexBusy, TooManyParagraphs
+from searcher.indexing import BuildReport, is_disk_full
 from searcher.jobs import Rebuilder
-from searcher.reading import load_file
+from searcher.limits import Limits
 
 from . import security
 
@@ -46,8 +50,14 @@ MAX_ARTICLES_PER_REQUEST = 1000
 MAX_REQUEST_BYTES = 4 * uploads.MAX_UPLOAD_BYTES + 1024 * 1024
 _REBUILDER = "searcher.rebuilder"
 _rebuilder_lock = threading.Lock()
+# The status a batch gets when none of its files could be indexed, by why the files were refused.
+REFUSAL_STATUS = {"unsupported_type": 415, "too_large": 413, "too_many_paragraphs": 413, "empty": 400,
+                  "unreadable": 422, "no_articles": 422}
 
 
+class InsufficientStorage(HTTPException):
+    code = 507
+    description = "no space left on the server's disk（服务器磁盘已满）"
 def init_app(app: Flask) -> None:
     """Register the admin routes only when a token is configured."""
     if not security.admin_token_usable(app):  # none, or too short (logged)
@@ -95,7 +105,16 @@ def _no_store(response: Response) -> Response:
 
 
 def _dirs() -> tuple[Path, Path]:
-    return Path(current_app.config["CORPUS_DIR"]), Path(current_app.config["INDEX_DIR"])
+    """The corpus the index was built from (so uploads survive the next rebuild) and the index. A configured
+    corpus other than that one is a misconfiguration: 503 naming both, rather than files put where no build
+    will look. The built-in default `corpus` counts as not configured."""
+    index = Path(current_app.config["INDEX_DIR"])
+    configured = current_app.config.get("CORPUS_DIR")
+    given = None if not configured or Path(configured) == Path(config.DEFAULT_CORPUS) else Path(configured)
+    try:
+        return store.resolve_corpus(index, given, config.corpus_dir(configured)), index
+    except CorpusMismatch as exc:
+        raise ServiceUnavailable(str(exc)) from exc
 
 
 def lock_wait() -> float:
@@ -118,100 +137,95 @@ def http_errors() -> Iterator[None]:
     """The library's refusals as HTTP statuses; `web.errors` gives them the one JSON error shape."""
     try:
         yield
-    except uploads.UploadTooLarge as exc:
+    except (uploads.UploadTooLarge, TooManyParagraphs) as exc:
         raise RequestEntityTooLarge(str(exc)) from exc
     except uploads.UnsupportedUpload as exc:
         raise UnsupportedMediaType(str(exc)) from exc
-    except uploads.UploadError as exc:  # empty file, invalid article
+    except uploads.UploadError as exc:  # an invalid JSON article
         raise BadRequest(str(exc)) from exc
     except IndexBusy as exc:
-        raise Conflict(str(exc)) from exc
+        raise Conflict(f"{exc}（已保存，请稍后重试）" if getattr(exc, "saved", None) else str(exc)) from exc
+    except DiskFull as exc:
+        raise InsufficientStorage(f"{exc}（服务器磁盘已满）") from exc
+    except OSError as exc:  # the disk filled while the request itself was being received
+        if not is_disk_full(exc):
+            raise
+        raise InsufficientStorage() from exc
 
 
-def save_files(corpus: Path, files: Sequence[FileStorage]) -> list[Path]:
-    """Check every file before saving any, so one bad file in a batch leaves the corpus untouched."""
+def json_body() -> Any:
+    """The request's JSON; nesting too deep for the parser is bad input like any other, not a crash."""
+    try:
+        return request.get_json()
+    except RecursionError:
+        raise BadRequest("the JSON is nested too deeply（JSON 嵌套过深）") from None
+
+
+def received_files(files: Sequence[FileStorage]) -> list[Incoming]:
+    """The uploaded files, read up to one byte past the size limit: enough to know a file is too large without
+    holding all of it. Each is checked and parsed later, on its own: one bad file never sinks the batch."""
     chosen = [f for f in files if f.filename]
     if not chosen:
         raise BadRequest("no file uploaded in the form field 'files'（没有选择文件）")
     limit = uploads.max_upload_bytes()
-    # Read one byte past the limit: enough to know a file is too large without holding all of it.
-    received = [(f.filename or "", f.stream.read(limit + 1)) for f in chosen]
-    for name, data in received:
-        uploads.check_upload(name, len(data))
-    return [uploads.save_upload(corpus, name, data) for name, data in received]
+    folder = uploads.upload_dir(Path()).as_posix()
+    return [Incoming(f.filename or "", folder, uploads.sanitize_filename(f.filename or ""), f.stream.read(limit + 1))
+            for f in chosen]
 
 
-def save_articles(corpus: Path, body: Any) -> list[Path]:
-    """One JSON article or a list of them; all are validated before any is saved."""
+def received_articles(body: Any) -> list[Incoming]:
+    """One JSON article or a list of them. All are validated before any is saved: a script that sends a
+    malformed record gets a 400 naming it and resends the corrected list, nothing half-done."""
     articles = body if isinstance(body, list) else [body]
     if not articles:
         raise BadRequest("the list of articles is empty")
     if len(articles) > MAX_ARTICLES_PER_REQUEST:
         raise BadRequest(f"at most {MAX_ARTICLES_PER_REQUEST} articles per request")
+    folder = uploads.upload_dir(Path()).as_posix()
+    incoming = []
     for n, article in enumerate(articles):
         try:
-            uploads.validate_article(article)
+            name, data = uploads.json_article_file(article)
         except uploads.InvalidArticle as exc:
             where = f"article {n + 1}: " if isinstance(body, list) else ""
             raise uploads.InvalidArticle(where + str(exc)) from exc
-    return [uploads.save_json_article(corpus, article) for article in articles]
+        incoming.append(Incoming(name, folder, name, data))
+    return incoming
 
 
-def _relative(path: str | Path, corpus: Path) -> str:
-    """Corpus-relative, so responses never show the server's directory layout."""
-    try:
-        return Path(path).resolve().relative_to(corpus.resolve()).as_posix()
-    except ValueError:
-        return Path(path).name
+def upload_result(report: BuildReport) -> dict[str, Any]:
+    """The 201 body: `articles`, `files` and `skipped` as always, plus `outcomes`, one per file in the order sent.
+    A batch in which no file could be indexed is an error instead (see `all_refused`)."""
+    kept = [o for o in report.outcomes if o.status != SKIPPED]
+    if not kept:
+        raise all_refused(report.outcomes)
+    return {"articles": list(dict.fromkeys(report.article_ids)), "files": [o.file for o in kept],
+            "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+            "outcomes": [o.to_dict() for o in report.outcomes]}
 
 
-def index_saved(corpus: Path, index: Path, paths: list[Path]) -> dict[str, Any]:
-    """Index the saved files into the live generation and describe the outcome.
-
-    A saved file the reader cannot use (a PDF without a text layer, say) is removed again: kept, it would
-    only be skipped by every later build. A file already indexed with the same content is reported with its
-    articles' ids all the same, so sending something twice gives the same answer.
-    """
-    try:
-        report = add_files(paths, corpus, index, wait=lock_wait())
-    except IndexBusy as exc:
-        # The files stay in the corpus: a rebuild that starts later includes them, and sending them again
-        # (which stores nothing twice) indexes them as soon as the other writer is done.
-        saved = ", ".join(_relative(p, corpus) for p in paths)
-        raise Conflict(f"{exc}. Saved in the corpus as {saved}; send again to index now（已保存，请稍后重试）") from exc
-    skipped = [{"path": _relative(s.path, corpus), "reason": s.reason} for s in report.skipped]
-    unusable = {s["path"] for s in skipped}
-    kept = [p for p in paths if _relative(p, corpus) not in unusable]
-    for path in paths:
-        if path not in kept:
-            path.unlink(missing_ok=True)
-    return {"articles": _article_ids(report, kept, corpus), "files": [_relative(p, corpus) for p in kept],
-            "skipped": skipped}
-
-
-def _article_ids(report: BuildReport, kept: list[Path], corpus: Path) -> list[str]:
-    if not report.unchanged:
-        return list(report.article_ids)
-    ids = list(report.article_ids)
-    for path in kept:  # add_files does not say which files were unchanged; their ids are cheap to re-derive
-        try:
-            ids += [a.id for a in load_file(path.resolve(), corpus.resolve()).articles if a.id not in ids]
-        except UnreadableFile:
-            continue
-    return ids
+def all_refused(outcomes: list[FileOutcome]) -> HTTPException:
+    """Nothing could be indexed: the refusal's own status when every file was refused alike (415 unknown type,
+    413 too large or too many paragraphs, 400 empty, 422 unreadable or without an article), else 400."""
+    statuses = {REFUSAL_STATUS.get(o.code or "", 400) for o in outcomes}
+    status = statuses.pop() if len(statuses) == 1 else 400
+    detail = "; ".join(f"{o.name}: {o.reason}" for o in outcomes)
+    kind = {413: RequestEntityTooLarge, 415: UnsupportedMediaType, 422: UnprocessableEntity}.get(status, BadRequest)
+    return kind(f"no file could be indexed（没有可加入索引的文件）: {detail}")
 
 
 def ingest_request() -> dict[str, Any]:
-    """Save and index what this request carries: multipart files (field `files`) or JSON article(s)."""
+    """Check, save and index what this request carries: multipart files (field `files`) or JSON article(s)."""
     corpus, index = _dirs()
     with http_errors():
         if request.mimetype == "multipart/form-data":
-            paths = save_files(corpus, request.files.getlist("files"))
+            items = received_files(request.files.getlist("files"))
         elif request.is_json:
-            paths = save_articles(corpus, request.get_json())
+            items = received_articles(json_body())
         else:
             raise UnsupportedMediaType("send multipart/form-data with the field 'files', or a JSON article")
-        return index_saved(corpus, index, paths)
+        report = add_items(items, corpus, index, wait=lock_wait(), limits=Limits.from_env())
+    return upload_result(report)
 
 
 def start_rebuild() -> dict[str, Any]:

@@ -28,6 +28,7 @@ STATUS_MESSAGES = {
     431: "请求头太大。",
     500: "服务器出了点问题，请稍后再试。",
     503: "检索服务暂时不可用。",
+    507: "服务器磁盘已满，没有添加任何内容。",
 }
 GENERAL_FAILURE = "请求未能完成，请稍后再试。"
 UNREADABLE_FILE = "无法读取此文件"
@@ -58,6 +59,7 @@ _RULES: list[tuple[str, str]] = [
     # articles and the index
     (r"no article with id", "没有这篇文章"),
     (r"no index in .*?: build one with `(?P<command>[^`]+)`", "还没有建立索引，请运行 {command}"),
+    (r"the index in .*?cannot be used: .*?rebuild it with `(?P<command>[^`]+)`", "索引已损坏或不完整，请运行 {command} 重建"),
     (r"another build or add \(pid (?P<pid>[^)]*)\) is writing",
      "另一个建立或更新索引的进程（pid {pid}）正在写入，请稍后再试"),
     # uploads (searcher.uploads, web.admin)

@@ -160,8 +160,16 @@ SEARCH_PARAMETERS = [
 _ADMIN_NOTE = "Admin: only when SEARCHER_ADMIN_TOKEN is set (otherwise 404); `Authorization: Bearer <token>`."
 _STATUS = {"type": "object", "required": ["state"], "properties": {
     "state": {"type": "string", "enum": ["idle", "running", "done", "failed"]}}}
-_UPLOADED = {"type": "object", "required": ["articles", "files", "skipped"], "properties": {
-    "articles": {"type": "array", "items": STRING}, "files": {"type": "array"}, "skipped": {"type": "array"}}}
+_OUTCOME = {"type": "object", "required": ["name", "status"], "properties": {
+    "name": STRING, "status": {"type": "string", "enum": ["indexed", "unchanged", "skipped"]},
+    "file": {"description": "where it is in the corpus; null when skipped"},
+    "articles": {"type": "array", "items": STRING}, "paragraphs": {"type": "integer", "minimum": 0},
+    "reason": {"description": "why it was skipped; null otherwise"},
+    "code": {"description": "why skipped, stable: unsupported_type, too_large, empty, unreadable, no_articles, "
+                            "too_many_paragraphs; null otherwise"}}}
+_UPLOADED = {"type": "object", "required": ["articles", "files", "skipped", "outcomes"], "properties": {
+    "articles": {"type": "array", "items": STRING}, "files": {"type": "array"}, "skipped": {"type": "array"},
+    "outcomes": {"type": "array", "items": _OUTCOME, "description": "one per file sent, in order"}}}
 
 
 _THROTTLED = _error("too many wrong tokens from this address within a minute; every attempt is refused until "
@@ -219,8 +227,14 @@ def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 ADMIN_PATHS: dict[str, Any] = {
     "/api/articles": {"post": _admin(
         "addArticles", "Upload article files (multipart `files`) or JSON articles {title, text, source, date, url}",
-        {"201": _json("saved into the corpus and indexed", _UPLOADED), "400": _error("invalid article"),
-         "409": _error("another writer is busy"), "413": _error("too large"), "415": _error("unsupported type")},
+        {"201": _json("every good file saved into the corpus and indexed; each bad one reported in `outcomes`",
+                      _UPLOADED),
+         "400": _error("invalid article, or no file could be indexed (for differing reasons)"),
+         "409": _error("another writer is busy (the good files are saved; send again)"),
+         "413": _error("a file too large, or more paragraphs than one request may add"),
+         "415": _error("unsupported type"), "422": _error("no file held a readable article"),
+         "503": _error("no index, or the server's corpus is not the one the index was built from"),
+         "507": _error("the server's disk is full; nothing was added")},
         requestBody=_UPLOAD_BODY)},
     "/api/rebuild": {"post": _admin(
         "rebuild", "Start a full rebuild in the background",
