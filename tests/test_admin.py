@@ -462,7 +462,7 @@ def test_admin_page_shows_upload_errors_on_the_page(client: FlaskClient) -> None
     data = {"token": TOKEN, "files": [(io.BytesIO(b"MZ"), "tool.exe")]}
     response = client.post("/admin/upload", data=data, content_type="multipart/form-data")
     assert response.status_code == 415 and response.mimetype == "text/html"
-    assert "<p>“tool.exe”：不支持的文件类型 .exe</p>" in response.get_data(as_text=True)
+    assert "<p>没有可加入索引的文件：“tool.exe”：不支持的文件类型 .exe</p>" in response.get_data(as_text=True)
     response = client.post("/admin/upload", data={"token": TOKEN}, content_type="multipart/form-data")
     assert response.status_code == 400 and "没有选择文件" in response.get_data(as_text=True)
 

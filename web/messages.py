@@ -79,7 +79,7 @@ _RULES: list[tuple[str, str]] = [
     (r"empty (?:HTML )?file", "文件是空的"),
     (r"binary file", "这是二进制文件，不是文字"),
     (r"undecodable", "无法识别文件的文字编码"),
-    (r"unsupported file type (?P<suffix>\S+)", "不支持的文件类型 {suffix}"),
+    (r"unsupported file type (?P<suffix>[^\s;]+)", "不支持的文件类型 {suffix}"),
     (r"no article text found in HTML page", "网页中没有找到正文"),
     (r"cannot parse HTML", "无法解析这个网页"),
     (r"PDF has no text layer", "PDF 没有文字层（可能是扫描件），请先做文字识别"),
@@ -97,6 +97,8 @@ _RULES: list[tuple[str, str]] = [
 ]
 RULES = [(re.compile(pattern), template) for pattern, template in _RULES]
 _NUMBERED = re.compile(r"article (?P<n>\d+): (?P<rest>.+)$", re.S)
+_REFUSED = re.compile(r"no file could be indexed（[^）]*）: (?P<rest>.+)$", re.S)
+_REFUSED_PART = re.compile(r"; (?!allowed: )")
 _EXTRACTING = re.compile(r"cannot extract text: \w+: (?P<rest>.+)$", re.S)
 
 # "English text（中文说明）": the gloss the library may already carry.
@@ -113,6 +115,9 @@ def to_chinese(message: str) -> str | None:
     if numbered:  # "article 3: <problem>" in a list of JSON articles
         problem = to_chinese(numbered.group("rest"))
         return f"第 {numbered.group('n')} 篇文章：{problem}" if problem else None
+    refused = _REFUSED.match(message)
+    if refused:  # a batch in which no file could be indexed: "name: reason; name: reason"
+        return "没有可加入索引的文件：" + "；".join(_file_reason(p) for p in _REFUSED_PART.split(refused.group("rest")))
     extracting = _EXTRACTING.match(message)
     if extracting:  # "cannot extract text: ValueError: <the reader's reason>"
         return to_chinese(extracting.group("rest")) or UNREADABLE_FILE
@@ -128,10 +133,18 @@ def to_chinese(message: str) -> str | None:
     return None
 
 
+def _file_reason(part: str) -> str:
+    """“name”：reason, for one refused file of a batch."""
+    name, _, reason = part.partition(": ")
+    return f"“{name}”：{to_chinese(reason) or UNREADABLE_FILE}"
+
+
 def _value(key: str, value: str) -> str:
     """A parameter by its label on the form; a file name without Python's quotes (the template adds “”)."""
     if key == "name":
         return PARAMETER_NAMES.get(value, value)
+    if key == "fields":  # the library quotes field names with ascii(); the page names them plainly
+        return value.replace("'", "")
     return value[1:-1] if key == "file" else value
 
 
