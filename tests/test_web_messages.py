@@ -220,10 +220,12 @@ def test_admin_page_speaks_chinese(admin_app: Flask, monkeypatch: pytest.MonkeyP
     client = admin_app.test_client()
     html_of(client, "get", "/admin", 200)
     assert "<p>管理令牌错误，请重新输入。</p>" in post_files(client, 401, (b"x", "a.txt"), token="wrong")
-    assert "<p>没有可加入索引的文件：“tool.exe”：不支持的文件类型 .exe</p>" in post_files(client, 415, (b"MZ", "tool.exe"))
+    refused = "<p>没有可加入索引的文件：“tool.exe”：不支持的文件类型 .exe</p>"
+    assert refused in post_files(client, 415, (b"MZ", "tool.exe"))
     assert "<p>没有选择文件</p>" in post_files(client, 400)
     monkeypatch.setattr(uploads, "MAX_UPLOAD_BYTES", 10)
-    assert "<p>“big.txt”：文件有 11 字节，超过了 10 字节的上限</p>" in post_files(client, 413, (b"x" * 11, "big.txt"))
+    too_big = "<p>没有可加入索引的文件：“big.txt”：文件有 11 字节，超过了 10 字节的上限</p>"
+    assert too_big in post_files(client, 413, (b"x" * 11, "big.txt"))
 
 
 def test_admin_page_reasons_for_unreadable_files_are_chinese(admin_app: Flask) -> None:

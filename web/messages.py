@@ -59,7 +59,8 @@ _RULES: list[tuple[str, str]] = [
     # articles and the index
     (r"no article with id", "没有这篇文章"),
     (r"no index in .*?: build one with `(?P<command>[^`]+)`", "还没有建立索引，请运行 {command}"),
-    (r"the index in .*?cannot be used: .*?rebuild it with `(?P<command>[^`]+)`", "索引已损坏或不完整，请运行 {command} 重建"),
+    (r"the index in .*?cannot be used: .*?rebuild it with `(?P<command>[^`]+)`",
+     "索引已损坏或不完整，请运行 {command} 重建"),
     (r"another build or add \(pid (?P<pid>[^)]*)\) is writing",
      "另一个建立或更新索引的进程（pid {pid}）正在写入，请稍后再试"),
     # uploads (searcher.uploads, web.admin)
@@ -67,6 +68,7 @@ _RULES: list[tuple[str, str]] = [
     (_FILE + r": (?P<size>\d+) bytes is over the limit of (?P<limit>\d+) bytes",
      "“{file}”：文件有 {size} 字节，超过了 {limit} 字节的上限"),
     (_FILE + r": the file is empty", "“{file}”：文件是空的"),
+    (r"(?P<size>\d+) bytes is over the limit of (?P<limit>\d+) bytes", "文件有 {size} 字节，超过了 {limit} 字节的上限"),
     (r"the list of articles is empty", "文章列表是空的"),
     (r"at most (?P<n>\d+) articles per request", "每次最多提交 {n} 篇文章"),
     (r"The data value transmitted exceeds the capacity limit", "上传的内容超过了大小上限"),
