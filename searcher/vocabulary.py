@@ -11,6 +11,8 @@ paragraph, and which characters follow this one (the n-gram field makes both che
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
 import re
 import threading
 from collections import defaultdict
@@ -19,9 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin, pinyin
+from pypinyin.constants import PINYIN_DICT
 from whoosh import query as Q
 
-from .analysis import segment
+from .analysis import jieba
 from .normalize import normalize
 
 _HAN = re.compile(r"[\u3400-\u9fff]+")
@@ -45,10 +48,25 @@ def fuzzy_syllable(syllable: str) -> str:
 
 
 def word_pinyin(word: str) -> list[str]:
-    """Toneless pinyin of a word, readings chosen in context (重庆 -> chong qing); ü written v."""
+    """Toneless pinyin of a word, readings chosen in context (重庆 -> chong qing); ü written v. Words without a
+    character of several readings take the per-character table, ten times faster than pypinyin's phrase
+    matching (the vocabulary of a large archive holds hundreds of thousands of words)."""
+    if all(_single_reading(c) for c in word):
+        return [_char_pinyin(c) for c in word]
     return lazy_pinyin(word, style=Style.NORMAL, errors="ignore", v_to_u=False)
 
 
+@functools.cache
+def _char_pinyin(char: str) -> str:
+    return "".join(lazy_pinyin(char, style=Style.NORMAL, errors="ignore", v_to_u=False))
+
+
+@functools.cache
+def _single_reading(char: str) -> bool:
+    return "," not in PINYIN_DICT.get(ord(char), ",")
+
+
+@functools.cache
 def char_readings(char: str) -> set[str]:
     """Every fuzzy toneless reading of one character (行 -> xin, han)."""
     return {fuzzy_syllable(s) for s in pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")[0]}
@@ -149,7 +167,7 @@ def title_phrases(titles: list[str], max_chars: int = 8) -> dict[str, int]:
     at least two titles in an archive of a thousand articles or more, one in a smaller one."""
     counts: dict[str, int] = defaultdict(int)
     for title in titles:
-        words = [w if is_han(w) and len(w) > 1 else "" for w, _, _ in segment(normalize(title).text)]
+        words = [w if is_han(w) and len(w) > 1 else "" for w in jieba.lcut(normalize(title).text, HMM=False)]
         runs = (words[i : i + n] for n in (2, 3) for i in range(len(words) - n + 1))
         found = {"".join(run) for run in runs if all(run)}
         for phrase in found:
@@ -159,9 +177,13 @@ def title_phrases(titles: list[str], max_chars: int = 8) -> dict[str, int]:
     return {p: c for p, c in counts.items() if c >= least}
 
 
+MAX_TITLES = 50_000
+
+
 def _titles(searcher: Any) -> list[str]:
-    """Each article's title once: read from its first paragraph only (stored fields are the slow part)."""
-    docs = searcher.docs_for_query(Q.NumericRange("paragraph", 1, 1))
+    """Each article's title once, read from its first paragraph only (stored fields are the slow part), for at
+    most MAX_TITLES articles (the newest segments last, so the cut keeps the oldest: see docs/discovery.md)."""
+    docs = itertools.islice(searcher.docs_for_query(Q.NumericRange("paragraph", 1, 1)), MAX_TITLES)
     return [t for t in (searcher.stored_fields(d).get("title", "") for d in docs) if t]
 
 

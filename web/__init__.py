@@ -35,13 +35,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from . import admin, api, errors, pages, security, state
+    from . import admin, api, discovery, errors, pages, security, state
 
     state.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(discovery.bp)
     admin.init_app(app)  # only when ADMIN_TOKEN is set
     return app
 
