@@ -24,7 +24,7 @@ from pypinyin import Style, lazy_pinyin, pinyin
 from pypinyin.constants import PINYIN_DICT
 from whoosh import query as Q
 
-from .analysis import jieba
+from .analysis import segment
 from .normalize import normalize
 
 _HAN = re.compile(r"[\u3400-\u9fff]+")
@@ -163,18 +163,16 @@ def _append(table: dict[str, list[str]], key: str, word: str) -> None:
 
 def title_phrases(titles: list[str], max_chars: int = 8) -> dict[str, int]:
     """Runs of two or three adjacent words of two characters or more in titles (嘉兴 + 高新区), with the number
-    of titles holding them;
-    at least two titles in an archive of a thousand articles or more, one in a smaller one."""
+    of titles holding them (at least two: a phrase of one title is not yet a phrase of the archive)."""
     counts: dict[str, int] = defaultdict(int)
     for title in titles:
-        words = [w if is_han(w) and len(w) > 1 else "" for w in jieba.lcut(normalize(title).text, HMM=False)]
+        words = [w if is_han(w) and len(w) > 1 else "" for w, _, _ in segment(normalize(title).text)]
         runs = (words[i : i + n] for n in (2, 3) for i in range(len(words) - n + 1))
         found = {"".join(run) for run in runs if all(run)}
         for phrase in found:
             if len(phrase) <= max_chars:
                 counts[phrase] += 1
-    least = 2 if len(titles) >= 1000 else 1
-    return {p: c for p, c in counts.items() if c >= least}
+    return {p: c for p, c in counts.items() if c >= 2}
 
 
 MAX_TITLES = 50_000
