@@ -23,7 +23,7 @@ from searcher import duplicates
 
 ROOT = Path(__file__).resolve().parent.parent
 NEWS = ROOT.parent / "shared" / "eval" / "news" / "xwlb_paragraphs.jsonl.gz"
-_HAN = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经"
+_HAN = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后"
 
 
 def edit(text: str, rng: random.Random) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from discovery_fixtures import build_discovery_index
 from typo_cases import DEVELOPMENT, HELD_OUT
@@ -57,7 +55,7 @@ def test_every_word_of_the_index_is_left_alone(vocab: Vocabulary) -> None:
 
 def test_corrections_are_text_of_the_index(vocab: Vocabulary) -> None:
     assert vocab.text is not None
-    for typed, expected in DEVELOPMENT + HELD_OUT:
+    for typed, _ in DEVELOPMENT + HELD_OUT:
         fixed = suggest_correction(typed, vocab)
         if fixed:
             assert all(vocab.text.count(part) > 0 for part in fixed.split()), typed

@@ -11,6 +11,8 @@ from typing import Any
 from searcher import __version__
 from searcher.engine import MAX_PAGE_SIZE, MAX_PER_ARTICLE, MAX_QUERY_CHARS
 
+from .openapi_discovery import DISCOVERY_PATHS
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -221,6 +223,7 @@ def openapi_document() -> dict[str, Any]:
                 }
             },
             **ADMIN_PATHS,
+            **DISCOVERY_PATHS,
             "/api/openapi.json": {
                 "get": {
                     "operationId": "openapi",
