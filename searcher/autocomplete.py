@@ -22,10 +22,12 @@ def suggest(prefix: str, vocab: Vocabulary, limit: int = DEFAULT_LIMIT) -> list[
     text = normalize(prefix).text.strip()
     if not text:
         return []
-    words = [w for w in vocab.prefixed(text) if w != text and _useful(w)]
-    if text.isascii() and text.isalpha():
-        words += vocab.pinyin_prefixed(text.lower())
-    ranked = heapq.nlargest(limit, dict.fromkeys(words), key=vocab.freq)
+    ranked = [w for w in vocab.tops.get(text.lower(), []) if w != text][:limit] if len(text) <= 2 else []
+    if len(ranked) < limit:
+        words = [w for w in vocab.prefixed(text) if w != text and _useful(w)]
+        if text.isascii() and text.isalpha():
+            words += vocab.pinyin_prefixed(text.lower())
+        ranked = heapq.nlargest(limit, dict.fromkeys(ranked + words), key=vocab.freq)
     titles = [t for t in _titles(vocab, prefix.strip()) if t not in ranked][:MAX_TITLES]
     keep = max(limit - len(titles), 0)
     return (ranked[:keep] + titles)[:limit]

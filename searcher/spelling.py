@@ -16,10 +16,11 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Iterator
 
 from .analysis import segment
 from .normalize import normalize
-from .vocabulary import IndexText, Vocabulary, char_readings, fuzzy_syllable, is_han, word_pinyin
+from .vocabulary import IndexText, Vocabulary, char_readings, is_han, word_pinyin
 
 MAX_RUN = 8          # longer runs are corrected piece by piece (jieba words), never as a whole
 MAX_PINYIN = 40      # letters read as pinyin at most
@@ -75,52 +76,48 @@ def _correct_han(run: str, vocab: Vocabulary) -> str | None:
 
 
 def _best_candidate(run: str, vocab: Vocabulary) -> str | None:
-    """The most plausible text of the index one or two substitutions away; homophones win over shapes."""
+    """The most frequent text of the index at the first stage that finds one: whole-word or one-character
+    homophones, then two homophone characters (runs of 4+), then one character that fits its neighbours (3+)."""
     text = vocab.text
     assert text is not None
     floor = text.count(run) * POPULAR
-    scored: list[tuple[int, int, str]] = []
-    for candidate, odd in _candidates(run, vocab):
-        count = text.count(candidate)
-        if count > floor and count:
-            scored.append((odd, -count, candidate))
-    return min(scored)[2] if scored else None
-
-
-def _candidates(run: str, vocab: Vocabulary) -> list[tuple[str, int]]:
-    """(candidate, number of non-homophone substitutions): whole-word homophones, then one or two homophone
-    characters, then (runs of 3+) one character that fits its left neighbour."""
-    found: dict[str, int] = {}
-    key = "".join(fuzzy_syllable(s) for s in word_pinyin(run))
-    for word in vocab.by_pinyin.get(key, []) + _fuzzy_words(run, vocab):
-        if len(word) == len(run) and word != run:
-            found.setdefault(word, 0)
     homophones = [_homophones(c, vocab) for c in run]
-    for i in range(len(run)):
-        for char in homophones[i]:
-            found.setdefault(run[:i] + char + run[i + 1 :], 0)
-    if len(run) >= 4:
-        for i, j in itertools.combinations(range(len(run)), 2):
-            for a, b in itertools.product(homophones[i][:6], homophones[j][:6]):
-                found.setdefault(run[:i] + a + run[i + 1 : j] + b + run[j + 1 :], 0)
-    if len(run) >= 3:
-        assert vocab.text is not None
-        for i in range(1, len(run)):
-            for char in _fitting(vocab.text, run, i):
-                found.setdefault(run[:i] + char + run[i + 1 :], 1)
-    found.pop(run, None)
-    return list(found.items())
+    stages = (_one_homophone, _two_homophones, _fitting_shapes)
+    for stage in stages:
+        counted = ((text.count(c), c) for c in dict.fromkeys(stage(run, homophones, vocab)) if c != run)
+        scored = [(-count, c) for count, c in counted if count > floor]
+        if scored:
+            return min(scored)[1]
+    return None
 
 
-def _fuzzy_words(run: str, vocab: Vocabulary) -> list[str]:
-    """Words whose exact pinyin is one of the run's readings when heteronyms are taken into account."""
+def _one_homophone(run: str, homophones: list[list[str]], vocab: Vocabulary) -> Iterator[str]:
+    """Index words that sound like the whole run (every reading of its characters), then the run with one
+    character replaced by a homophone."""
     readings = [sorted(char_readings(c)) for c in run]
-    if math.prod(len(r) for r in readings) > 16:
-        return []
-    out: list[str] = []
-    for combo in itertools.product(*readings):
-        out += vocab.by_pinyin.get("".join(combo), [])
-    return [w for w in out if all(fuzzy_syllable(s) in r for s, r in zip(word_pinyin(w), readings, strict=False))]
+    if math.prod(len(r) for r in readings) <= 16:
+        for combo in itertools.product(*readings):
+            yield from (w for w in vocab.by_fuzzy.get("".join(combo), []) if len(w) == len(run))
+    for i, chars in enumerate(homophones):
+        yield from (run[:i] + c + run[i + 1 :] for c in chars)
+
+
+def _two_homophones(run: str, homophones: list[list[str]], vocab: Vocabulary) -> Iterator[str]:
+    if len(run) < 4:
+        return
+    for i, j in itertools.combinations(range(len(run)), 2):
+        for a, b in itertools.product(homophones[i][:6], homophones[j][:6]):
+            yield run[:i] + a + run[i + 1 : j] + b + run[j + 1 :]
+
+
+def _fitting_shapes(run: str, homophones: list[list[str]], vocab: Vocabulary) -> Iterator[str]:
+    """One character replaced by any that follows its left neighbour in the index and precedes its right one:
+    near-shape typos (加西贝位 -> 加西贝拉) without a shape table, trusted only with two or more neighbours."""
+    if len(run) < 3:
+        return
+    assert vocab.text is not None
+    for i in range(1, len(run)):
+        yield from (run[:i] + c + run[i + 1 :] for c in _fitting(vocab.text, run, i))
 
 
 def _homophones(char: str, vocab: Vocabulary) -> list[str]:
@@ -153,6 +150,18 @@ def from_pinyin(letters: str, vocab: Vocabulary) -> str | None:
             best = _best_combination(choices, vocab)
             if best:
                 return best
+    return _word_start(letters, vocab)
+
+
+def _word_start(letters: str, vocab: Vocabulary) -> str | None:
+    """The first syllables of an index word when the letters spell exactly them (xiuzhou -> 秀洲 of 秀洲区, a
+    name jieba indexes only inside the longer word), if that text is in the index."""
+    assert vocab.text is not None
+    for word in sorted(vocab.pinyin_prefixed(letters), key=vocab.freq, reverse=True)[:20]:
+        syllables = word_pinyin(word)
+        for k in range(1, len(word)):
+            if "".join(syllables[:k]) == letters and vocab.text.count(word[:k]):
+                return word[:k]
     return None
 
 

@@ -34,6 +34,7 @@ _FUZZY = [(re.compile(p), r) for p, r in [
     (r"^([ln])v", r"\1u"), (r"^([zcs])h", r"\1"), (r"^n(?=[aeiou])", "l"), (r"([aei])ng$", r"\1n"), (r"ong$", "on"),
 ]]
 TOP_PER_KEY = 8
+TOP_PER_PREFIX = 16  # completions kept for one- and two-letter (or character) prefixes
 
 
 def is_han(text: str) -> bool:
@@ -80,6 +81,8 @@ class Vocabulary:
     titles: list[str] = field(default_factory=list)
     by_pinyin: dict[str, list[str]] = field(default_factory=dict)
     by_initials: dict[str, list[str]] = field(default_factory=dict)
+    by_fuzzy: dict[str, list[str]] = field(default_factory=dict)
+    tops: dict[str, list[str]] = field(default_factory=dict)
     by_syllable: dict[str, list[str]] = field(default_factory=dict)
     pinyin_keys: list[tuple[str, str]] = field(default_factory=list)
     sorted_words: list[str] = field(default_factory=list)
@@ -87,33 +90,27 @@ class Vocabulary:
 
     @classmethod
     def from_words(cls, words: dict[str, int], titles: Iterable[str] = ()) -> Vocabulary:
-        """Tables for `words` (word -> number of paragraphs holding it)."""
-        vocab = cls(words=dict(words), titles=sorted(set(titles)))
-        pinyin_sets: dict[str, list[str]] = defaultdict(list)
-        initial_sets: dict[str, list[str]] = defaultdict(list)
+        """Tables for `words` (word -> number of paragraphs holding it), filled most frequent word first so that
+        every capped list holds the most frequent words."""
+        vocab = cls(words=dict(words), titles=sorted(set(titles)), sorted_words=sorted(words))
+        names = ("pinyin", "initials", "fuzzy", "tops")
+        tables: dict[str, dict[str, list[str]]] = {name: defaultdict(list) for name in names}
         chars: dict[str, int] = defaultdict(int)
-        keys: list[tuple[str, str]] = []
+        keys: set[tuple[str, str]] = set()
         for word, freq in sorted(words.items(), key=lambda item: -item[1]):
+            if not word.isdigit() and len(word) > 1:
+                for prefix in {word[:1], word[:2]}:
+                    _append(tables["tops"], prefix, word, TOP_PER_PREFIX)
             if not is_han(word):
                 continue
             for char in word:
                 chars[char] += freq
-            if len(word) < 2:
-                continue
-            syllables = word_pinyin(word)
-            if len(syllables) != len(word):
-                continue
-            full, initials = "".join(syllables), "".join(s[0] for s in syllables)
-            _append(pinyin_sets, full, word)
-            _append(initial_sets, initials, word)
-            keys += [(full, word), (initials, word)]
-        by_syllable: dict[str, list[str]] = defaultdict(list)
-        for char in sorted(chars, key=lambda c: -chars[c]):
-            for reading in char_readings(char):
-                by_syllable[reading].append(char)
-        vocab.by_pinyin, vocab.by_initials, vocab.by_syllable = dict(pinyin_sets), dict(initial_sets), dict(by_syllable)
-        vocab.pinyin_keys = sorted(set(keys))
-        vocab.sorted_words = sorted(words)
+            if len(word) > 1:
+                keys |= _add_pinyin(word, tables)
+        vocab.by_pinyin, vocab.by_initials = dict(tables["pinyin"]), dict(tables["initials"])
+        vocab.by_fuzzy, vocab.tops = dict(tables["fuzzy"]), dict(tables["tops"])
+        vocab.by_syllable = _by_syllable(chars)
+        vocab.pinyin_keys = sorted(keys)
         return vocab
 
     @classmethod
@@ -154,11 +151,35 @@ class Vocabulary:
         return list(dict.fromkeys(word for _, word in self.pinyin_keys[start:end]))
 
 
-def _append(table: dict[str, list[str]], key: str, word: str) -> None:
-    """Keep the TOP_PER_KEY most frequent words per key (words arrive most frequent first)."""
+def _append(table: dict[str, list[str]], key: str, word: str, cap: int = TOP_PER_KEY) -> None:
+    """Keep the `cap` most frequent words per key (words arrive most frequent first)."""
     bucket = table[key]
-    if len(bucket) < TOP_PER_KEY:
+    if len(bucket) < cap and word not in bucket:
         bucket.append(word)
+
+
+def _add_pinyin(word: str, tables: dict[str, dict[str, list[str]]]) -> set[tuple[str, str]]:
+    """File a Han word under its full pinyin, initials, fuzzy pinyin and their one- and two-letter prefixes;
+    returns its (key, word) pairs for prefix search."""
+    syllables = word_pinyin(word)
+    if len(syllables) != len(word):
+        return set()
+    full, initials = "".join(syllables), "".join(s[0] for s in syllables)
+    _append(tables["pinyin"], full, word)
+    _append(tables["initials"], initials, word)
+    _append(tables["fuzzy"], "".join(fuzzy_syllable(s) for s in syllables), word)
+    for prefix in {full[:1], full[:2], initials[:2]}:
+        _append(tables["tops"], prefix, word, TOP_PER_PREFIX)
+    return {(full, word), (initials, word)}
+
+
+def _by_syllable(chars: dict[str, int]) -> dict[str, list[str]]:
+    """Characters of the index by fuzzy reading, most frequent first: the homophone table."""
+    table: dict[str, list[str]] = defaultdict(list)
+    for char in sorted(chars, key=lambda c: -chars[c]):
+        for reading in char_readings(char):
+            table[reading].append(char)
+    return dict(table)
 
 
 def title_phrases(titles: list[str], max_chars: int = 8) -> dict[str, int]:
