@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin, pinyin
-from pypinyin.constants import PINYIN_DICT
+from pypinyin.constants import PHRASES_DICT
 from whoosh import query as Q
 
-from .analysis import segment
+from .analysis import jieba
 from .normalize import normalize
 
 _HAN = re.compile(r"[\u3400-\u9fff]+")
@@ -41,6 +41,7 @@ def is_han(text: str) -> bool:
     return bool(_HAN.fullmatch(text))
 
 
+@functools.cache
 def fuzzy_syllable(syllable: str) -> str:
     """One toneless syllable with the usual confusions folded (lü->lu, zh->z, n->l, ing->in)."""
     for pattern, replacement in _FUZZY:
@@ -49,22 +50,25 @@ def fuzzy_syllable(syllable: str) -> str:
 
 
 def word_pinyin(word: str) -> list[str]:
-    """Toneless pinyin of a word, readings chosen in context (重庆 -> chong qing); ü written v. Words without a
-    character of several readings take the per-character table, ten times faster than pypinyin's phrase
-    matching (the vocabulary of a large archive holds hundreds of thousands of words)."""
-    if all(_single_reading(c) for c in word):
-        return [_char_pinyin(c) for c in word]
-    return lazy_pinyin(word, style=Style.NORMAL, errors="ignore", v_to_u=False)
+    """Toneless pinyin of a word, ü written v, readings chosen in context (重庆银行 -> chong qing yin hang): the
+    longest phrases of pypinyin's phrase table from the left, other characters by their usual reading. Plain
+    table look-ups, because pypinyin's own phrase matching is too slow for the hundreds of thousands of words of
+    a large archive (docs/discovery.md)."""
+    out: list[str] = []
+    i = 0
+    while i < len(word):
+        for size in (4, 3, 2, 1):
+            piece = word[i : i + size]
+            if size == 1 or piece in PHRASES_DICT:
+                out += _piece_pinyin(piece)
+                i += size
+                break
+    return out
 
 
 @functools.cache
-def _char_pinyin(char: str) -> str:
-    return "".join(lazy_pinyin(char, style=Style.NORMAL, errors="ignore", v_to_u=False))
-
-
-@functools.cache
-def _single_reading(char: str) -> bool:
-    return "," not in PINYIN_DICT.get(ord(char), ",")
+def _piece_pinyin(piece: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(piece, style=Style.NORMAL, errors="ignore", v_to_u=False))
 
 
 @functools.cache
@@ -186,8 +190,8 @@ def title_phrases(titles: list[str], max_chars: int = 8) -> dict[str, int]:
     """Runs of two or three adjacent words of two characters or more in titles (嘉兴 + 高新区), with the number
     of titles holding them (at least two: a phrase of one title is not yet a phrase of the archive)."""
     counts: dict[str, int] = defaultdict(int)
-    for title in titles:
-        words = [w if is_han(w) and len(w) > 1 else "" for w, _, _ in segment(normalize(title).text)]
+    for title in set(titles):
+        words = [w if is_han(w) and len(w) > 1 else "" for w in jieba.lcut(normalize(title).text, HMM=False)]
         runs = (words[i : i + n] for n in (2, 3) for i in range(len(words) - n + 1))
         found = {"".join(run) for run in runs if all(run)}
         for phrase in found:
