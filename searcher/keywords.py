@@ -20,6 +20,7 @@ with warnings.catch_warnings():
     import jieba.analyse
 
 TOP_KEYWORDS = 10
+MLT_TERMS = 6
 
 
 def keywords(text: str, top: int = TOP_KEYWORDS) -> list[str]:
@@ -41,7 +42,9 @@ def related(searcher: Any, words: list[str], exclude_article: str, limit: int = 
     "articles": [{id, title, date, source, score}]} (an article is listed once, at its best paragraph)."""
     if not words:
         return {"paragraphs": [], "articles": []}
-    query = Q.Or([Q.Term("text", w) for w in words] + [Q.Term("title", w, boost=0.5) for w in words])
+    # Paragraph text only, the best MLT_TERMS words: every extra common word (嘉兴) makes Whoosh score
+    # many more paragraphs for little change in the top (docs/discovery.md has the timings).
+    query = Q.Or([Q.Term("text", w) for w in words[:MLT_TERMS]])
     paragraphs: list[dict] = []
     articles: dict[str, dict] = {}
     for hit in searcher.search(query, limit=limit * 5, mask=Q.Term("article_id", exclude_article)):
