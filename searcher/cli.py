@@ -208,6 +208,13 @@ def words() -> None:
     """Find runs of the corpus that jieba splits, and add chosen ones to corpus/userdict.txt."""
 
 
+def _existing_corpus(corpus: Path | None) -> Path:
+    corpus_dir = config.corpus_dir(corpus)
+    if not corpus_dir.is_dir():
+        raise click.ClickException(f"{corpus_dir}: no such corpus directory")
+    return corpus_dir
+
+
 @words.command("suggest")
 @corpus_option
 @click.option("--min-count", type=click.IntRange(1), default=3, show_default=True)
@@ -220,7 +227,7 @@ def words_suggest(corpus: Path | None, min_count: int, limit: int, as_json: bool
 
     from .wordfind import paragraphs_of, suggest_words
 
-    found = suggest_words(paragraphs_of(config.corpus_dir(corpus)), min_count=min_count, limit=limit)
+    found = suggest_words(paragraphs_of(_existing_corpus(corpus)), min_count=min_count, limit=limit)
     if as_json:
         click.echo(json.dumps([asdict(c) for c in found], ensure_ascii=False, indent=2))
         return
@@ -239,7 +246,7 @@ def words_add(new_words: tuple[str, ...], corpus: Path | None) -> None:
     from .resources import USERDICT
     from .wordfind import add_words
 
-    corpus_dir = config.corpus_dir(corpus)
+    corpus_dir = _existing_corpus(corpus)
     added, present = add_words(corpus_dir, new_words)
     for word in present:
         click.echo(f"{word}: already in {corpus_dir / USERDICT}")

@@ -56,3 +56,13 @@ def test_cli_suggest_says_when_nothing_is_found(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus")
     result = CliRunner().invoke(cli, ["words", "suggest", "--corpus", str(corpus), "--min-count", "50"])
     assert result.exit_code == 0 and "no run found at least 50 times" in result.output
+
+
+def test_cli_names_a_missing_corpus_or_index(tmp_path: Path) -> None:
+    runner = CliRunner()
+    missing = tmp_path / "nope"
+    for args in (["words", "suggest", "--corpus", str(missing)], ["words", "add", "嘉源和达", "--corpus", str(missing)],
+                 ["suggest", "嘉", "--index", str(missing)]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 1 and str(missing) in result.output, args
+    assert not missing.exists()
