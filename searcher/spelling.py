@@ -9,6 +9,7 @@ The rules, in order of what must never happen first:
   where the context is strong enough to trust;
 - latin letters that are not an index term are read as full pinyin (`jiaxing`) or initials (`jxgxq`) and
   turned into index words; several words must together be a text of the index, or the reading is dropped.
+  Capitals (GDP, MES) are acronyms, never pinyin.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _correct_piece(piece: str, vocab: Vocabulary) -> str | None:
     text = normalize(piece).text
     if is_han(text) and len(text) >= 2:
         return _correct_han(text, vocab)
-    if text.isascii() and text.isalpha() and 2 <= len(text) <= MAX_PINYIN:
+    if text.isascii() and text.isalpha() and 2 <= len(text) <= MAX_PINYIN and not piece.isupper():
         return None if _known(text, vocab) else from_pinyin(text, vocab)
     return None
 

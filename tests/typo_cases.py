@@ -21,7 +21,7 @@ DEVELOPMENT: list[tuple[str, str | None]] = [
     ("景点", None), ("经典", None), ("张云", None), ("高政", None), ("张广伍", None), ("嘉兴", None),
     ("嘉兴 光伏", None), ("嘉兴光伏", None), ("加西贝拉", None), ("光伏", None), ("南湖", None),
     ("嘉源和达", None), ("双溪湖", None), ("xyz", None), ("hello", None), ("gdp", None), ("恐龙化石", None),
-    ("title:佳兴", None), ("-佳兴", None), ("2024年", None), ("“佳兴”", None),
+    ("title:佳兴", None), ("-佳兴", None), ("2024年", None), ("“佳兴”", None), ("JX", None), ("MES系统", None),
 ]
 
 HELD_OUT: list[tuple[str, str | None]] = [
