@@ -5,11 +5,14 @@
 
 from __future__ import annotations
 
+import random
+import re
 import resource
 import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as whoosh_index
 
@@ -47,6 +50,24 @@ def main() -> None:
         started = time.perf_counter()
         fixed = suggest_correction(typo, vocab)
         print(f"{typo} -> {fixed} ({(time.perf_counter() - started) * 1000:.0f} ms)")
+    fragments = archive_fragments(searcher, 300)
+    corrected = [(f, c) for f in fragments if (c := suggest_correction(f, vocab))]
+    print(f"{len(corrected)} of {len(fragments)} random runs of the archive's own text were corrected: {corrected}")
+
+
+def archive_fragments(searcher: Any, count: int) -> list[str]:
+    """Random 2-6 character pieces of Han runs of stored paragraphs: text that is in the archive, often cut
+    across words (the worst case for "never correct what is there")."""
+    rng = random.Random(1)
+    out: list[str] = []
+    while len(out) < count:
+        runs = re.findall(r"[\u4e00-\u9fff]{6,}", searcher.stored_fields(rng.randrange(searcher.doc_count_all()))
+                          .get("text", ""))
+        if runs:
+            run, size = rng.choice(runs), rng.randint(2, 6)
+            start = rng.randrange(len(run) - size + 1)
+            out.append(run[start : start + size])
+    return out
 
 
 if __name__ == "__main__":

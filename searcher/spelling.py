@@ -4,6 +4,7 @@ The rules, in order of what must never happen first:
 - a term of the index (a jieba word of some paragraph or title) is never corrected, whatever its homophones
   (景点 stays 景点 even though 经典 is more frequent; 张云 stays 张云);
 - a correction is a text that is in the index (checked with the n-gram field), more frequent than what was typed;
+  a run that is itself text of the index (in REAL_TEXT paragraphs, or cut by jieba into index words) is left alone;
 - homophone substitutions (fuzzy pinyin: lü/lu, zh/z, n/l, -ng/-n) are preferred, then any one character whose
   neighbours in the index fit (a near-shape typo such as 加西贝位 -> 加西贝拉), only in runs of three or more,
   where the context is strong enough to trust;
@@ -25,6 +26,7 @@ from .vocabulary import IndexText, Vocabulary, char_readings, is_han, word_pinyi
 
 MAX_RUN = 8          # longer runs are corrected piece by piece (jieba words), never as a whole
 MAX_PINYIN = 40      # letters read as pinyin at most
+REAL_TEXT = 3        # a run found in this many paragraphs is text of the archive, whatever jieba makes of it
 POPULAR = 10         # a run that is in the index (across words) is corrected only to a text this many times commoner
 _SKIP = re.compile(r'^(?:OR|AND|NOT|\||-.*|.*[:："“”].*)$')
 _PIECES = re.compile(r"[\u3400-\u9fff]+|[A-Za-z]+|[^\u3400-\u9fffA-Za-z]+")
@@ -81,7 +83,10 @@ def _best_candidate(run: str, vocab: Vocabulary) -> str | None:
     homophones, then two homophone characters (runs of 4+), then one character that fits its neighbours (3+)."""
     text = vocab.text
     assert text is not None
-    floor = text.count(run) * POPULAR
+    typed = text.count(run)
+    if typed >= REAL_TEXT or (typed and all(_known(w, vocab) for w, _, _ in segment(run))):
+        return None  # text of the archive (为深 of 为深化), not a typo
+    floor = typed * POPULAR
     homophones = [_homophones(c, vocab) for c in run]
     stages = (_one_homophone, _two_homophones, _fitting_shapes)
     for stage in stages:
