@@ -34,6 +34,8 @@ _FUZZY = [(re.compile(p), r) for p, r in [
     (r"^([ln])v", r"\1u"), (r"^([zcs])h", r"\1"), (r"^n(?=[aeiou])", "l"), (r"([aei])ng$", r"\1n"), (r"ong$", "on"),
 ]]
 TOP_PER_KEY = 8
+# Word fields whose terms make the vocabulary; `byline` once reporters' names are indexed (issue 8).
+VOCABULARY_FIELDS = ("text", "title", "byline")
 TOP_PER_PREFIX = 16  # completions kept for one- and two-letter (or character) prefixes
 
 
@@ -119,9 +121,11 @@ class Vocabulary:
 
     @classmethod
     def from_reader(cls, reader: Any, searcher: Any = None, min_freq: int = 1) -> Vocabulary:
-        """The vocabulary of a Whoosh index: terms of `text` and `title` (paragraph counts added) and titles."""
+        """The vocabulary of a Whoosh index: terms of its word fields (paragraph counts added), title phrases
+        and titles."""
         words: dict[str, int] = defaultdict(int)
-        for fieldname in ("text", "title"):
+        schema = reader.schema
+        for fieldname in [f for f in VOCABULARY_FIELDS if f in schema and schema[f].scorable]:  # word fields
             for term, info in reader.iter_field(fieldname):
                 freq = info.doc_frequency()
                 if freq >= min_freq:
