@@ -99,3 +99,29 @@ def duplicates_in_index(searcher: Any, text: str, exclude_id: str = "", threshol
             out.append({"id": hit["id"], "article_id": hit["article_id"], "paragraph": hit["paragraph"],
                         "similarity": round(score, 3)})
     return sorted(out, key=lambda d: -d["similarity"])
+
+
+def fold_hits(hits: list[dict[str, Any]], threshold: float = THRESHOLD) -> list[dict[str, Any]]:
+    """One result per story on a page of hits (dicts as /api/search returns them): the best-ranked hit of each
+    group of near duplicates stays, with `duplicates` listing the others ({id, article_id, title, source, date});
+    the order of the kept hits is unchanged. Totals are the caller's to restate."""
+    groups = group_near_duplicates([(hit["id"], hit["text"]) for hit in hits], threshold)
+    by_id = {hit["id"]: hit for hit in hits}
+    folded: dict[str, list[str]] = {}
+    for members in groups:
+        best, *others = sorted(members, key=lambda m: by_id[m]["rank"])
+        folded[best] = others
+    hidden = {m for others in folded.values() for m in others}
+    out = []
+    for hit in hits:
+        if hit["id"] in hidden:
+            continue
+        others = [by_id[m] for m in folded.get(hit["id"], [])]
+        out.append(hit | {"duplicates": [_reference(o) for o in others]})
+    return out
+
+
+def _reference(hit: dict[str, Any]) -> dict[str, Any]:
+    article = hit["article"]
+    return {"id": hit["id"], "article_id": article["id"], "title": article["title"], "source": article["source"],
+            "date": article["date"]}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from discovery_fixtures import SHARED_A, SHARED_B, WIRE, WIRE_EDITED, WIRE_TRIMMED, build_discovery_index
 
-from searcher.duplicates import duplicates_in_index, group_near_duplicates, shingles, similarity
+from searcher.duplicates import duplicates_in_index, fold_hits, group_near_duplicates, shingles, similarity
 from searcher.engine import Engine
 
 OTHER = "海宁皮革城销售额增长一成，平湖服装出口保持稳定，桐乡毛衫产业加快转型。"
@@ -33,3 +33,18 @@ def test_duplicates_of_a_paragraph_in_the_index(tmp_path: Path) -> None:
     assert [d["id"] for d in found] == ["longi-3-p1", "longi-2-p1"]
     assert found[0]["similarity"] > found[1]["similarity"] >= 0.6
     assert duplicates_in_index(searcher, SHARED_A, exclude_id="park-p1") == []
+
+
+def test_fold_hits_keeps_the_best_of_each_story(tmp_path: Path) -> None:
+    engine = Engine(build_discovery_index(tmp_path))
+    hits = engine.search("隆基绿能 投产", size=20).to_dict()["hits"]
+    wire_ids = {"longi-1-p1", "longi-2-p1", "longi-3-p1"}
+    assert wire_ids <= {h["id"] for h in hits}
+    folded = fold_hits(hits)
+    kept = [h for h in folded if h["id"] in wire_ids]
+    assert len(kept) == 1 and len(folded) == len(hits) - 2
+    best = min((h for h in hits if h["id"] in wire_ids), key=lambda h: h["rank"])
+    assert kept[0]["id"] == best["id"]
+    assert {d["id"] for d in kept[0]["duplicates"]} == wire_ids - {best["id"]}
+    assert [h["rank"] for h in folded] == sorted(h["rank"] for h in folded)
+    assert all(h["duplicates"] == [] for h in folded if h["id"] not in wire_ids)
