@@ -18,6 +18,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin, pinyin
@@ -250,17 +251,62 @@ class IndexText:
 
 _cache: dict[tuple[str, str, int], Vocabulary] = {}
 _cache_lock = threading.Lock()
+_building: dict[tuple[str, str, int], threading.Thread] = {}
 
 
 def cached_vocabulary(index_key: str, generation: str, searcher: Any) -> Vocabulary:
     """The vocabulary of this generation (rebuilt after `searcher add` changes the document count), bound to
-    `searcher`. Only the newest vocabulary per index is kept."""
-    key = (index_key, generation, searcher.doc_count_all())
+    `searcher`; built now if missing. Only the newest vocabulary per index is kept."""
+    key = _key(index_key, generation, searcher)
+    with _cache_lock:
+        vocab = _cache.get(key)
+    return (vocab or _build(key, searcher)).with_searcher(searcher)
+
+
+def ready_vocabulary(index_key: str, generation: str, searcher: Any) -> Vocabulary | None:
+    """Like `cached_vocabulary`, but never waits: a missing vocabulary is built in a background thread (on its
+    own searcher of `index_key`/`generation`) and None is returned meanwhile, so that a server's first
+    keystrokes after a new generation are answered at once (with nothing) instead of after the build."""
+    key = _key(index_key, generation, searcher)
+    with _cache_lock:
+        vocab = _cache.get(key)
+    if vocab is None:
+        _start_background(key)
+        return None
+    return vocab.with_searcher(searcher)
+
+
+def _key(index_key: str, generation: str, searcher: Any) -> tuple[str, str, int]:
+    return (index_key, generation, searcher.doc_count_all())
+
+
+def _build(key: tuple[str, str, int], searcher: Any) -> Vocabulary:
     with _cache_lock:
         vocab = _cache.get(key)
         if vocab is None:
             vocab = Vocabulary.from_reader(searcher.reader(), searcher)
-            for old in [k for k in _cache if k[0] == index_key]:
+            for old in [k for k in _cache if k[0] == key[0]]:
                 del _cache[old]
             _cache[key] = vocab
-    return vocab.with_searcher(searcher)
+    return vocab
+
+
+def _start_background(key: tuple[str, str, int]) -> None:
+    def run() -> None:
+        from whoosh import index as whoosh_index
+
+        with whoosh_index.open_dir(str(Path(key[0]) / key[1])).searcher() as own:
+            _build(key, own)
+
+    with _cache_lock:
+        if key in _building and _building[key].is_alive():
+            return
+        thread = threading.Thread(target=run, name="vocabulary", daemon=True)
+        _building[key] = thread
+    thread.start()
+
+
+def wait_for_background(timeout: float | None = None) -> None:
+    """Wait for background builds to finish (tests, and a server that wants to warm up before listening)."""
+    for thread in list(_building.values()):
+        thread.join(timeout)

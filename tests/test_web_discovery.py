@@ -19,7 +19,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
     index = build_discovery_index(tmp_path_factory.mktemp("discovery"))
-    return create_app({"INDEX_DIR": str(index), "TESTING": True}).test_client()
+    return create_app({"INDEX_DIR": str(index), "TESTING": True, "DISCOVERY_WAIT": True}).test_client()
 
 
 def test_suggest(client: FlaskClient) -> None:
@@ -103,3 +103,14 @@ def test_atom_escapes_markup(tmp_path: Path) -> None:
     assert feed.findtext(f"{ATOM}title") == "检索：<q>"
     assert feed.find(f"{ATOM}entry").findtext(f"{ATOM}summary") == "<b>&</b>"
     assert "<script>" not in body
+
+
+def test_first_requests_do_not_wait_for_the_vocabulary(tmp_path: Path) -> None:
+    from searcher.vocabulary import wait_for_background
+
+    index = build_discovery_index(tmp_path)
+    client = create_app({"INDEX_DIR": str(index), "TESTING": True}).test_client()
+    assert client.get("/api/suggest?q=隆").get_json() == {"suggestions": []}  # answered at once, while building
+    wait_for_background(timeout=60)
+    assert client.get("/api/suggest?q=隆").get_json() == {"suggestions": ["隆基绿能", "隆基绿能嘉兴基地二期投产"]}
+    assert client.get("/api/did-you-mean?q=佳兴").get_json() == {"query": "佳兴", "suggestion": "嘉兴"}

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from searcher import autocomplete, duplicates, feeds, keywords, spelling
 from searcher.errors import BadQuery, NotFound
-from searcher.vocabulary import Vocabulary, cached_vocabulary
+from searcher.vocabulary import Vocabulary, cached_vocabulary, ready_vocabulary
 from searcher.written_dates import parse_written_date
 
 from .params import parse_search_args
@@ -23,9 +23,14 @@ bp = Blueprint("discovery", __name__)
 MAX_PREFIX = 50
 
 
-def _vocabulary() -> Vocabulary:
+def _vocabulary() -> Vocabulary | None:
+    """The index vocabulary, or None while it is being built in the background (the first requests after a new
+    generation then get no suggestion rather than wait; DISCOVERY_WAIT makes them wait, as tests do)."""
     generation, searcher = get_engine().whoosh_searcher()
-    return cached_vocabulary(current_app.config["INDEX_DIR"], generation, searcher)
+    index_key = current_app.config["INDEX_DIR"]
+    if current_app.config.get("DISCOVERY_WAIT"):
+        return cached_vocabulary(index_key, generation, searcher)
+    return ready_vocabulary(index_key, generation, searcher)
 
 
 def _required(name: str, limit: int = 500) -> str:
@@ -42,13 +47,15 @@ def suggest() -> Any:
     prefix = request.args.get("q", "").strip()
     if len(prefix) > MAX_PREFIX:
         raise BadQuery(f"q is longer than {MAX_PREFIX} characters（q 超过 {MAX_PREFIX} 个字符）")
-    return jsonify(suggestions=autocomplete.suggest(prefix, _vocabulary()) if prefix else [])
+    vocab = _vocabulary() if prefix else None
+    return jsonify(suggestions=autocomplete.suggest(prefix, vocab) if vocab else [])
 
 
 @bp.get("/api/did-you-mean")
 def did_you_mean() -> Any:
     query = _required("q")
-    return jsonify(query=query, suggestion=spelling.suggest_correction(query, _vocabulary()))
+    vocab = _vocabulary()
+    return jsonify(query=query, suggestion=spelling.suggest_correction(query, vocab) if vocab else None)
 
 
 @bp.get("/api/dates")
