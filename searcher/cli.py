@@ -251,5 +251,76 @@ def serve(corpus: Path | None, index: Path | None, host: str, port: int, threads
     run_server(app, host=host, port=port, threads=threads)
 
 
+# --- discovery (issue 11): growing the dictionary, autocomplete --------------------------------------------
+
+
+@cli.group()
+def words() -> None:
+    """Find runs of the corpus that jieba splits, and add chosen ones to corpus/userdict.txt."""
+
+
+def _existing_corpus(corpus: Path | None) -> Path:
+    corpus_dir = config.corpus_dir(corpus)
+    if not corpus_dir.is_dir():
+        raise click.ClickException(f"{corpus_dir}: no such corpus directory")
+    return corpus_dir
+
+
+@words.command("suggest")
+@corpus_option
+@click.option("--min-count", type=click.IntRange(1), default=3, show_default=True)
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@clean_errors
+def words_suggest(corpus: Path | None, min_count: int, limit: int, as_json: bool) -> None:
+    """List frequent runs that jieba splits into pieces (PMI and neighbour entropy), with an example each."""
+    from dataclasses import asdict
+
+    from .wordfind import paragraphs_of, suggest_words
+
+    found = suggest_words(paragraphs_of(_existing_corpus(corpus)), min_count=min_count, limit=limit)
+    if as_json:
+        click.echo(json.dumps([asdict(c) for c in found], ensure_ascii=False, indent=2))
+        return
+    for c in found:
+        click.echo(f"{c.word}\t{c.count}\t{'/'.join(c.pieces)}\tPMI {c.pmi}\t{c.example[:60]}")
+    if not found:
+        click.echo(f"no run found at least {min_count} times", err=True)
+
+
+@words.command("add")
+@click.argument("new_words", nargs=-1, required=True)
+@corpus_option
+@clean_errors
+def words_add(new_words: tuple[str, ...], corpus: Path | None) -> None:
+    """Append words to corpus/userdict.txt; `searcher build` applies them to the index."""
+    from .resources import USERDICT
+    from .wordfind import add_words
+
+    corpus_dir = _existing_corpus(corpus)
+    added, present = add_words(corpus_dir, new_words)
+    for word in present:
+        click.echo(f"{word}: already in {corpus_dir / USERDICT}")
+    if added:
+        click.echo(f"added {len(added)} to {corpus_dir / USERDICT}: {' '.join(added)}")
+        click.echo("run `searcher build` to apply them to the index")
+
+
+@cli.command("suggest")
+@click.argument("prefix")
+@index_option
+@clean_errors
+def suggest_cmd(prefix: str, index: Path | None) -> None:
+    """Autocomplete PREFIX from the index (words, names, titles; pinyin letters too), one a line."""
+    from .autocomplete import suggest
+    from .engine import Engine
+    from .vocabulary import cached_vocabulary
+
+    index_dir = config.index_dir(index)
+    generation, searcher = Engine(index_dir).whoosh_searcher()
+    for word in suggest(prefix, cached_vocabulary(str(index_dir), generation, searcher)):
+        click.echo(word)
+
+
 def main() -> None:
     cli()

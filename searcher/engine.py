@@ -229,6 +229,12 @@ class Engine:
         articles = sum(1 for _ in reader.lexicon("article_id")) - len(_removed_articles(reader))
         return {"generation": self._local.generation, "articles": articles, "paragraphs": searcher.doc_count()}
 
+    def whoosh_searcher(self) -> tuple[str, Any]:
+        """The generation name and this thread's Whoosh searcher, for read-only features built on the index
+        (vocabulary, keywords, duplicates: see docs/discovery.md)."""
+        searcher, _ = self._searcher()
+        return self._local.generation, searcher
+
     def _lexicon(self, fieldname: str) -> list[str]:
         searcher, _ = self._searcher()
         return [t.decode("utf-8") for t in searcher.reader().lexicon(fieldname) if t]

@@ -15,6 +15,8 @@ from searcher.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES
 from .admin import MAX_ARTICLES_PER_REQUEST
 from .params import MAX_INTEGER
 
+from .openapi_discovery import DISCOVERY_PATHS
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -286,6 +288,7 @@ def openapi_document() -> dict[str, Any]:
                 }
             },
             **ADMIN_PATHS,
+            **DISCOVERY_PATHS,
             "/api/openapi.json": {
                 "get": {
                     "operationId": "openapi",

@@ -1,0 +1,127 @@
+"""Near-duplicate paragraphs (reprints, wire copy with small edits) grouped so one story gives one result.
+
+Two paragraphs are near duplicates when the Jaccard similarity of their character 4-gram sets (normalised text,
+punctuation and spaces removed) reaches THRESHOLD. Character shingles need no segmentation, so a changed word
+or number only touches the four shingles around it, while two different paragraphs that quote one shared
+sentence keep most of their shingles apart. MinHash LSH (datasketch) finds the candidate pairs among many
+paragraphs without comparing every pair; every candidate is then checked with the exact Jaccard, so LSH only
+costs recall, never precision. Precision and recall on the test set are in docs/discovery.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from datasketch import MinHash, MinHashLSH
+
+from .normalize import normalize
+
+SHINGLE = 4
+THRESHOLD = 0.6
+NUM_PERM = 128
+_NOT_TEXT = re.compile(r"[\W_]+")
+
+
+def shingles(text: str, n: int = SHINGLE) -> set[str]:
+    """Character n-grams of the normalised text without punctuation or spaces (the text itself if shorter)."""
+    flat = _NOT_TEXT.sub("", normalize(text).text)
+    if len(flat) <= n:
+        return {flat} if flat else set()
+    return {flat[i : i + n] for i in range(len(flat) - n + 1)}
+
+
+def similarity(a: set[str], b: set[str]) -> float:
+    """Jaccard similarity of two shingle sets (0 for two empty sets)."""
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+def minhash(shingle_set: set[str], num_perm: int = NUM_PERM) -> MinHash:
+    signature = MinHash(num_perm=num_perm)
+    signature.update_batch([s.encode("utf-8") for s in shingle_set])
+    return signature
+
+
+def group_near_duplicates(items: Iterable[tuple[str, str]], threshold: float = THRESHOLD) -> list[list[str]]:
+    """Groups (of two or more ids, in input order) of paragraphs that are near duplicates of one another,
+    transitively; `items` are (id, text). Groups are ordered by their first member."""
+    sets: dict[str, set[str]] = {}
+    lsh = MinHashLSH(threshold=max(threshold - 0.2, 0.1), num_perm=NUM_PERM)
+    parent: dict[str, str] = {}
+    for key, text in items:
+        sets[key] = shingles(text)
+        parent[key] = key
+        if not sets[key]:
+            continue
+        signature = minhash(sets[key])
+        for other in lsh.query(signature):
+            if similarity(sets[key], sets[other]) >= threshold:
+                _union(parent, key, other)
+        lsh.insert(key, signature)
+    groups: dict[str, list[str]] = {}
+    for key in sets:
+        groups.setdefault(_find(parent, key), []).append(key)
+    return [members for members in groups.values() if len(members) > 1]
+
+
+def _find(parent: dict[str, str], key: str) -> str:
+    while parent[key] != key:
+        parent[key] = parent[parent[key]]
+        key = parent[key]
+    return key
+
+
+def _union(parent: dict[str, str], a: str, b: str) -> None:
+    root_a, root_b = _find(parent, a), _find(parent, b)
+    if root_a != root_b:
+        parent[max(root_a, root_b)] = min(root_a, root_b)
+
+
+def duplicates_in_index(searcher: Any, text: str, exclude_id: str = "", threshold: float = THRESHOLD,
+                        candidates: int = 50) -> list[dict[str, Any]]:
+    """Paragraphs of the index that are near duplicates of `text` (other than `exclude_id`), most similar first:
+    candidates are the paragraphs sharing the most of its 4-grams' rarest trigrams, verified by exact Jaccard."""
+    from whoosh import query as Q
+
+    own = shingles(text)
+    grams = sorted({s[:3] for s in own}, key=lambda g: searcher.doc_frequency("grams", g))[:24]
+    if not grams:
+        return []
+    query = Q.Or([Q.Term("grams", g) for g in grams])
+    out = []
+    for hit in searcher.search(query, limit=candidates):
+        if hit["id"] == exclude_id:
+            continue
+        score = similarity(own, shingles(hit.get("text", "")))
+        if score >= threshold:
+            out.append({"id": hit["id"], "article_id": hit["article_id"], "paragraph": hit["paragraph"],
+                        "similarity": round(score, 3)})
+    return sorted(out, key=lambda d: -d["similarity"])
+
+
+def fold_hits(hits: list[dict[str, Any]], threshold: float = THRESHOLD) -> list[dict[str, Any]]:
+    """One result per story on a page of hits (dicts as /api/search returns them): the best-ranked hit of each
+    group of near duplicates stays, with `duplicates` listing the others ({id, article_id, title, source, date});
+    the order of the kept hits is unchanged. Totals are the caller's to restate."""
+    groups = group_near_duplicates([(hit["id"], hit["text"]) for hit in hits], threshold)
+    by_id = {hit["id"]: hit for hit in hits}
+    folded: dict[str, list[str]] = {}
+    for members in groups:
+        best, *others = sorted(members, key=lambda m: by_id[m]["rank"])
+        folded[best] = others
+    hidden = {m for others in folded.values() for m in others}
+    out = []
+    for hit in hits:
+        if hit["id"] in hidden:
+            continue
+        others = [by_id[m] for m in folded.get(hit["id"], [])]
+        out.append(hit | {"duplicates": [_reference(o) for o in others]})
+    return out
+
+
+def _reference(hit: dict[str, Any]) -> dict[str, Any]:
+    article = hit["article"]
+    return {"id": hit["id"], "article_id": article["id"], "title": article["title"], "source": article["source"],
+            "date": article["date"]}
