@@ -13,9 +13,8 @@ from searcher.engine import MAX_PAGE_SIZE, MAX_PER_ARTICLE, MAX_QUERY_CHARS
 from searcher.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES
 
 from .admin import MAX_ARTICLES_PER_REQUEST
-from .params import MAX_INTEGER
-
 from .openapi_discovery import DISCOVERY_PATHS
+from .params import MAX_INTEGER
 
 
 def _ref(name: str) -> dict[str, str]:
