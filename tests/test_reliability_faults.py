@@ -386,12 +386,13 @@ def probe_until_recovered(server: Any, corpus: Path, index: Path) -> tuple[list[
     started = time.monotonic()
     done = cli("build", "--corpus", str(corpus), "--index", str(index))
     while harness.get(server.base, "/api/health")[0] != 200 and time.monotonic() - started < DEADLINE:
-        assert server.alive(), "the server died"
+        assert server.alive(), f"the server died: exit {server.process.returncode}"
         time.sleep(0.05)
     return seen, time.monotonic() - started, done.stdout + done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 4: fixed on branch ingest")
+@pytest.mark.xfail(strict=True, reason="issue 12 item 4: not fixed yet; branch ingest answers 503 on a cold open, "
+                   "but a serving process still dies with SIGBUS (exit -7) reading the truncated, memory-mapped file")
 def test_a_truncated_segment_gives_503_naming_the_rebuild_then_recovers(site: dict[str, Any]) -> None:
     server, corpus, index = site["server"], site["corpus"], site["index"]
     segment = max((index / "gen-000001").glob("*.seg"), key=lambda p: p.stat().st_size)
@@ -402,7 +403,7 @@ def test_a_truncated_segment_gives_503_naming_the_rebuild_then_recovers(site: di
         after = answers(server.base)
         samples = load.stop()
     figures("truncated segment", samples, recover)
-    assert server.alive(), "the server died (SIGBUS)"
+    assert server.alive(), f"the server died: exit {server.process.returncode}"
     assert all(status == 503 and rebuild_hint(body) for status, body in seen), seen
     assert all(s.status in (200, 503) for s in samples), sorted({s.status for s in samples})
     assert after == site["before"], output
