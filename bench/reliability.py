@@ -2,6 +2,7 @@
 the whole index is rebuilt under it.
 
     .venv/bin/python bench/reliability.py [--seconds 60] [--clients 16] [--threads 8] [--json FILE]
+    .venv/bin/python bench/reliability.py --slow 4 [--seconds 30]     # readers beside expensive queries
 
 Copies the bundled corpus to a temporary directory, builds an index with `searcher build`, starts `searcher serve`
 (waitress) on a free 127.0.0.1 port and runs `--clients` keep-alive HTTP clients, each sending searches from a
@@ -390,6 +391,23 @@ def load_while_changing(seconds: float = 60.0, clients: int = 16, threads: int =
                 "figures": by_window(samples, windows, end), "changes": [asdict(c) for c in changes]}
 
 
+def slow_queries(seconds: float = 60.0, clients: int = 16, slow: int = 4, threads: int = 8,
+                 query: str = "嘉兴" * 40, keep: Path | None = None) -> dict[str, Any]:
+    """`slow` clients send one expensive query (issue 12 item 1) over and over while `clients` readers search:
+    how much do the readers suffer? Measures the server's thread sizing; nothing here is a pass/fail promise."""
+    with workdir(keep) as work:
+        corpus, index = prepare(work)
+        with Server(index, corpus, work / "server.log", threads=threads) as server:
+            with Load(server.base, clients) as readers, Load(server.base, slow, queries=(query,)) as heavy:
+                wait_until(readers, seconds)
+                normal, expensive = readers.stop(), heavy.stop()
+                end = readers.now()
+            server_alive = server.alive()
+        return {"seconds": seconds, "clients": clients, "threads": threads, "server_alive": server_alive,
+                "figures": {"readers": summarize(normal, end), f"{slow} x {query[:6]}…({len(query)})":
+                            summarize(expensive, end)}, "changes": []}
+
+
 def failures(report: dict[str, Any]) -> list[str]:
     """Everything the scenario promises that did not hold."""
     out = [] if report["server_alive"] else ["the server died"]
@@ -426,9 +444,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8, help="server threads (searcher serve --threads)")
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it (logs, index)")
+    parser.add_argument("--slow", type=int, default=0, metavar="N",
+                        help="instead: N clients send an expensive query while --clients readers search")
     args = parser.parse_args(argv)
-    report = load_while_changing(args.seconds, args.clients, args.threads, args.keep)
-    report["failures"] = failures(report)
+    if args.slow:
+        report = slow_queries(args.seconds, args.clients, args.slow, args.threads, keep=args.keep)
+        report["failures"] = [] if report["server_alive"] else ["the server died"]
+    else:
+        report = load_while_changing(args.seconds, args.clients, args.threads, args.keep)
+        report["failures"] = failures(report)
     print_report(report)
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
