@@ -194,7 +194,7 @@ def wait_for_generation(base: str, old: str) -> float:
 
 @pytest.mark.parametrize("procs", [
     pytest.param(1, marks=SLOW),  # one process: tests/test_store.py kills it in-process in `make test`
-    pytest.param(2, marks=pytest.mark.xfail(strict=True, reason="issue 12 item 2: fixed on branch ingest")),
+    2,  # issue 12 item 2: the workers of a killed build used to keep the lock
 ])
 def test_kill_9_of_a_build_leaves_the_server_answering_and_no_writer_behind(site: dict[str, Any],
                                                                             procs: int) -> None:
@@ -273,8 +273,9 @@ def upload(base: str, name: str, data: bytes, timeout: float = DEADLINE) -> tupl
 
 @SLOW
 def test_kill_9_of_the_server_during_an_upload_loses_nothing(site: dict[str, Any]) -> None:
-    """The upload is saved in the corpus before it is indexed: after a crash the file is there once, nothing is
-    locked, and sending it again indexes it."""
+    """A killed server never answered, so the client knows to send again: the corpus then holds the file once or
+    not yet (an add reads it from a staging copy under the index first), never a partial or second copy;
+    nothing is left locked, and sending it again indexes it and leaves it in the corpus exactly once."""
     server, corpus, index, work = site["server"], site["corpus"], site["index"], site["work"]
     server.stop()
     release = work / "never-released"
@@ -292,8 +293,8 @@ def test_kill_9_of_the_server_during_an_upload_loses_nothing(site: dict[str, Any
     killed = time.monotonic()
     sender.join(DEADLINE)
     assert outcome and outcome[0][0] == 0, "the client must see the connection drop, not an answer"
-    saved = [p for p in (corpus / "uploads").rglob("*") if p.is_file()]
-    assert [p.read_bytes() for p in saved] == [page], "the upload must be in the corpus exactly once"
+    saved = [p.read_bytes() for p in (corpus / "uploads").rglob("*") if p.is_file()]
+    assert saved in ([], [page]), "a crash must leave the upload in the corpus whole and once, or not at all"
     with harness.Server(index, corpus, work / "server2.log", threads=4,
                         env={"SEARCHER_ADMIN_TOKEN": TOKEN}) as restarted, readers(restarted.base) as load:
         assert answers(restarted.base) == site["before"]
@@ -424,7 +425,6 @@ def test_a_removed_generation_gives_503_naming_the_rebuild_then_recovers(site: d
     assert after == site["before"], output
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 5: fixed on branch ingest")
 def test_a_removed_generations_name_is_never_reused(built: dict[str, Any]) -> None:
     """Else a server that read CURRENT before the removal serves the next build's half-written generation."""
     import shutil
@@ -436,7 +436,6 @@ def test_a_removed_generations_name_is_never_reused(built: dict[str, Any]) -> No
     assert "gen-000001" not in done.stdout and store.current_generation(index).name != "gen-000001"  # type: ignore[union-attr]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 4: fixed on branch ingest")
 def test_the_cli_on_a_truncated_segment_names_the_rebuild(built: dict[str, Any]) -> None:
     index = built["index"]
     segment = max((index / "gen-000001").glob("*.seg"), key=lambda p: p.stat().st_size)
@@ -476,7 +475,6 @@ def random_articles(count: int) -> list[dict[str, str]]:
 
 
 @SLOW
-@pytest.mark.xfail(strict=True, reason="issue 12 item 6: fixed on branch ingest")
 def test_a_full_disk_during_a_build_leaves_the_server_answering_and_nothing_to_clean(tmp_path: Path,
                                                                                       small_disk: Path) -> None:
     corpus, index = tmp_path / "corpus", small_disk / "index"
