@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from searcher.engine import MAX_QUERY_CHARS, Engine
+from searcher.errors import BadQuery
 from searcher.query_syntax import parse_query
 from searcher.querying import Builder
 
@@ -69,7 +70,11 @@ def test_any_string_parses_into_a_plan_that_runs(tiny: Engine, text: str) -> Non
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(QUERY, st.integers(1, 3), st.integers(1, 20))
 def test_any_string_is_searched_with_a_well_formed_result(tiny: Engine, text: str, page: int, size: int) -> None:
-    result = tiny.search(text[:MAX_QUERY_CHARS], page=page, size=size)
+    try:
+        result = tiny.search(text[:MAX_QUERY_CHARS], page=page, size=size)
+    except BadQuery as exc:  # the one documented refusal (a 400), e.g. for a `date:` that is no date
+        assert str(exc).strip()
+        return
     assert result.total >= len(result.hits) and len(result.hits) <= size
     assert [h.rank for h in result.hits] == list(range((page - 1) * size + 1, (page - 1) * size + 1 + len(result.hits)))
     for hit in result.hits:
