@@ -42,8 +42,6 @@ KNOWN_FAILURES = {
     "issue 12 item 3, branch semantics: test_per_article_with_a_filter_is_not_a_500":
         lambda case: bool((case.query or {}).get("per_article")) and any(
             (case.query or {}).get(k) not in (None, "") for k in ("source", "date_from", "date_to")),
-    "no branch yet: test_a_bad_feed_query_is_answered_as_documented":
-        lambda case: case.operation.path == "/feeds/search.atom" and not str((case.query or {}).get("q", "")).strip(),
 }
 # Examples per path: searching has the most parameters; every upload that is accepted commits to the index.
 EXAMPLES = {"/api/search": 150, "/api/articles": 60}
@@ -100,8 +98,6 @@ def test_per_article_with_a_filter_is_not_a_500(fuzz_app: Flask, query: dict[str
     assert hits and len({h["article"]["id"] for h in hits}) == len(hits)
 
 
-@pytest.mark.xfail(strict=True, reason="found by this fuzzing once branch discover merged: /feeds/search.atom "
-                   "answers a missing q with an HTML 400 page, the document says JSON; no branch fixes it yet")
 def test_a_bad_feed_query_is_answered_as_documented(fuzz_app: Flask) -> None:
     response = fuzz_app.test_client().get("/feeds/search.atom?q=")
     assert response.status_code == 400 and response.mimetype == "application/json"

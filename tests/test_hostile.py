@@ -148,8 +148,6 @@ def test_deeply_nested_json_is_a_400(client: FlaskClient, body: str) -> None:
     assert response.status_code == 400 and error_shape(response)["code"] == "bad_request"
 
 
-@pytest.mark.xfail(strict=True, reason="found by issue 12's fuzzing; no branch fixes it yet: a .jsonl line with a "
-                   "\\ud800 escape puts a lone surrogate in the index, and every search that returns it is a 500")
 def test_a_jsonl_upload_with_an_escaped_lone_surrogate_never_breaks_searching(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus")
     build_index(corpus, tmp_path / "index")
