@@ -25,7 +25,7 @@ DEPTH = 40
 WINDOW_WEIGHT = 1.5
 TITLE_WEIGHT = 0.5
 MIN_WINDOW = 30
-ANSWER_WEIGHT = 0.5
+ANSWER_WEIGHT = 1.0
 _QUANTITY = re.compile(r"(?:多少|几)([^\W\d_])")
 _NUMBER = r"(?:\d[\d,.]*|[零〇一二三四五六七八九十百千万亿两]+)[多余]?[万亿]?"
 

@@ -18,7 +18,7 @@ from web.params import SearchParams, parse_search_args
 from web.presenters import Pager, citation, sections
 from web.security import HEADERS
 
-PARTIAL_NOTICE = "没有同时包含全部词语的结果，以下为部分匹配"
+PARTIAL_NOTICE = "没有完全匹配的结果，以下为部分匹配"
 
 
 def page(client: FlaskClient, url: str, status: int = 200, **query: str) -> str:
