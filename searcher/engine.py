@@ -176,7 +176,7 @@ class Engine:
             if self._opened is None or self._opened[0] != generation.name:
                 ix = whoosh_index.open_dir(str(generation))
                 synonyms = getattr(ix.schema["text"].analyzer, "synonyms", {})
-                self._opened = (generation.name, ix, Builder(synonyms))
+                self._opened = (generation.name, ix, Builder(synonyms, bylines=ix.schema["byline"].indexed))
             return self._opened
 
     def _searcher(self) -> tuple[Any, Builder]:

@@ -201,10 +201,12 @@ class Budget:
 
 
 class Builder:
-    """Builds queries for one index: knows its synonym map (from the schema's analyzer)."""
+    """Builds queries for one index: knows its synonym map (from the schema's analyzer) and whether it indexes
+    bylines (an index built before they were searchable does not; it needs `searcher build` for them)."""
 
-    def __init__(self, synonyms: dict[str, str] | None = None) -> None:
+    def __init__(self, synonyms: dict[str, str] | None = None, bylines: bool = True) -> None:
         self.synonyms = synonyms or {}
+        self.places = [BODY, TITLE, HEADING, BYLINE] if bylines else [BODY, TITLE, HEADING]
         self.groups: dict[str, list[str]] = {}
         for term, canonical in self.synonyms.items():
             self.groups.setdefault(canonical, []).append(term)
@@ -232,12 +234,8 @@ class Builder:
 
     def anywhere(self, unit: Unit, run: Run | None) -> Q.Query:
         """The unit in the paragraph, its heading, its article's title or byline (those score lower)."""
-        return AnyOf([
-            self.unit_in(BODY, unit, run),
-            AnyOf([self.unit_in(TITLE, unit, run)], boost=TITLE_BOOST),
-            AnyOf([self.unit_in(HEADING, unit, run)], boost=HEADING_BOOST),
-            AnyOf([self.unit_in(BYLINE, unit, run)], boost=BYLINE_BOOST),
-        ])
+        boosts = {BODY: 1.0, TITLE: TITLE_BOOST, HEADING: HEADING_BOOST, BYLINE: BYLINE_BOOST}
+        return AnyOf([AnyOf([self.unit_in(place, unit, run)], boost=boosts[place]) for place in self.places])
 
     def exclusion(self, unit: Unit, run: Run | None) -> Q.Query:
         """Excludes paragraphs (and their headings) that contain the text; the article title does not count,
@@ -272,7 +270,7 @@ class Builder:
                 continue
             musts.append(AnyOf([self.anywhere(u, r) for u, r in read]))
             bodies += [self.unit_in(BODY, u, r) for u, r in read]
-            bylines += [self.unit_in(BYLINE, u, r) for u, r in read]
+            bylines += [self.unit_in(BYLINE, u, r) for u, r in read if BYLINE in self.places]
             needles += [p for u, r in read for p in (r.pieces if r else [u.text])]
             words += [w for u, r in read for w in (r.words if r else [u.text])]
             loose += [self.piece_in(BODY, p) if r else self.unit_in(BODY, u, r)
@@ -299,7 +297,7 @@ class Builder:
             return None
         if not bodies:
             return Q.And(musts)
-        anchor = AnyOf(bodies + [Q.And([AnyOf(bylines), FIRST_PARAGRAPH])])
+        anchor = AnyOf(bodies + ([Q.And([AnyOf(bylines), FIRST_PARAGRAPH])] if bylines else []))
         return Q.AndMaybe(anchor, musts[0]) if single else Q.And(musts + [anchor])
 
     def question(self, parsed: ParsedQuery, words: list[str], df: DocFrequency | None = None) -> Q.Query | None:
@@ -328,7 +326,8 @@ class Builder:
             filters.append(AnyOf([Q.Term("source", s) for s in parsed.source]))
         authors = [normalize_text(a) for a in parsed.author if alnum_runs(normalize_text(a))]
         if authors:
-            filters.append(AnyOf([substring("byline_grams", a) for a in authors]))
+            filters.append(AnyOf([substring("byline_grams", a) for a in authors]) if BYLINE in self.places
+                           else Q.NullQuery)
         if parsed.date_from or parsed.date_to:
             filters.append(Q.TermRange("date", parsed.date_from, parsed.date_to))
         return Q.And(filters) if filters else None
