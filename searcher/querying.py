@@ -249,23 +249,21 @@ class Builder:
         return out
 
     def read(self, unit: Unit, budget: Budget) -> tuple[Unit, Run | None]:
-        """The unit as it will be matched: a phrase cut to MAX_PHRASE_CHARS, a run's pieces within the budget."""
+        """The unit as it will be matched: a phrase cut to MAX_PHRASE_CHARS (run None), a run's pieces within the
+        budget (a run with no pieces left, or a phrase over budget, is dropped by the caller)."""
         if unit.phrase:
             if len(unit.text) > MAX_PHRASE_CHARS:
                 budget.trimmed = True
                 unit = Unit(unit.text[:MAX_PHRASE_CHARS], True)
-            return unit, None
+            return unit, (None if budget.take((unit.text,)) else Run(unit.text, (), ()))
         run = read_run(unit.text)
         return unit, Run(run.text, budget.take(run.pieces), run.words[:MAX_PIECES])
 
     def plan(self, parsed: ParsedQuery, df: DocFrequency | None = None) -> QueryPlan:
         budget = Budget()
         musts, bodies, bylines, needles, words, loose = [], [], [], [], [], []
-        seen: set[Unit] = set()
-        for group in parsed.groups:
-            read = [self.read(u, budget) for u in dict.fromkeys(group) if u not in seen]
-            seen.update(group)
-            read = [(u, r) for u, r in read if r is None or r.pieces]
+        for group in dict.fromkeys(tuple(dict.fromkeys(g)) for g in parsed.groups):  # repeats count once
+            read = [(u, r) for u, r in (self.read(u, budget) for u in group) if r is None or r.pieces]
             if not read:
                 continue
             musts.append(AnyOf([self.anywhere(u, r) for u, r in read]))
@@ -282,7 +280,8 @@ class Builder:
         strict = self._strict(musts, bodies, bylines, single=len(musts) == 1 and bool(bodies))
         question = self.question(parsed, words, df)
         loose_query = AnyOf(loose) if loose else None
-        exclude = [self.exclusion(*self.read(u, budget)) for u in parsed.exclude]
+        exclude = [self.exclusion(u, r) for u, r in (self.read(u, budget) for u in parsed.exclude)
+                   if r is None or r.pieces]
         if exclude:
             strict, question, loose_query = (None if q is None else Q.AndNot(q, AnyOf(exclude))
                                              for q in (strict, question, loose_query))

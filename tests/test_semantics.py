@@ -363,3 +363,17 @@ def test_cli_sort_range_and_author(news_index):
                                                                     reverse=True)
     by = json.loads(CliRunner().invoke(cli, [*args, "--author", "陈一薇", "--range", "year"]).output)
     assert {h["article"]["id"] for h in by["hits"]} <= {"solar", "lake"}
+
+
+def test_repeats_count_once_without_changing_the_meaning(news):
+    assert ids(news.search("光伏 光伏 OR 南湖")) == ids(news.search("光伏"))
+    assert ids(news.search("光伏 光伏 光伏")) == ids(news.search("光伏"))
+
+
+def test_many_quoted_phrases_are_capped_too():
+    from searcher.query_syntax import parse_query
+    from searcher.querying import MAX_PIECES, Builder
+
+    query = " ".join(f'"{a}{b}"' for a in "东南西北中" for b in "山水田林湖草沙")
+    plan = Builder().plan(parse_query(query))
+    assert plan.trimmed and len(plan.needles) == MAX_PIECES
