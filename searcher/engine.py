@@ -232,7 +232,8 @@ class Engine:
         if plan.strict is None:
             if plan.filter is None:
                 return [], 0, False
-            found, total = collect(searcher, plan.filter, None, paging.wanted, paging.per_article or 1, True)
+            listing = Q.ConstantScoreQuery(plan.filter, 1.0)  # every paragraph alike: then article, reading order
+            found, total = collect(searcher, listing, None, paging.wanted, paging.per_article or 1, True)
             return self._hits(found, plan, paging), total, False
         question = builder.is_question(parsed, plan.words)
         limit = max(paging.wanted, DEPTH) if question and not newest else paging.wanted
