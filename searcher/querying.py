@@ -92,11 +92,18 @@ FIRST_PARAGRAPH = Q.Term("paragraph", 1)
 class Run:
     """A unit typed without spaces, as it is matched: `pieces` must all be in one field (each as a word or a
     substring); `words` are its jieba content words (split-off single characters left out), for proximity
-    boosts and question ranking."""
+    boosts and question ranking; `tokens` all its content words, single characters included, which tell a
+    question from keywords."""
 
     text: str
     pieces: tuple[str, ...]
     words: tuple[str, ...]
+    tokens: tuple[str, ...] = ()
+
+    @property
+    def glued(self) -> tuple[str, ...]:
+        """Pieces that are not words: a split-off character with its neighbour (4980家, 巡视船)."""
+        return tuple(p for p in self.pieces if p not in self.words)
 
 
 @dataclass
@@ -109,7 +116,7 @@ class QueryPlan:
     needles: list[str] = field(default_factory=list)
     filter: Q.Query | None = None
     loose: Q.Query | None = None
-    words: list[str] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)  # every content word (Builder.is_question counts them)
     trimmed: bool = False
 
 
@@ -127,7 +134,8 @@ def read_run(text: str) -> Run:
     tokens = segment(text)
     has_content = any(w not in STOPWORDS for w, _, _ in tokens)
     if len(tokens) <= 1:
-        return Run(text, tuple(w for w, _, _ in tokens), tuple(w for w, _, _ in tokens))
+        alone = tuple(w for w, _, _ in tokens)
+        return Run(text, alone, alone, alone)
     spans: list[list[int]] = []
     words: list[str] = []
     glue_right, stop_before = False, -1
@@ -145,7 +153,8 @@ def read_run(text: str) -> Run:
         if not single:
             words.append(word)
         glue_right, stop_before = single and spans[-1] == [start, end], -1
-    return Run(text, tuple(dict.fromkeys(text[s:e] for s, e in spans)), tuple(dict.fromkeys(words)))
+    content = tuple(dict.fromkeys(w for w, _, _ in tokens if not has_content or w not in STOPWORDS))
+    return Run(text, tuple(dict.fromkeys(text[s:e] for s, e in spans)), tuple(dict.fromkeys(words)), content)
 
 
 def _ends_at(tokens: list[tuple[str, int, int]], start: int, end: int) -> bool:
@@ -257,11 +266,11 @@ class Builder:
                 unit = Unit(unit.text[:MAX_PHRASE_CHARS], True)
             return unit, (None if budget.take((unit.text,)) else Run(unit.text, (), ()))
         run = read_run(unit.text)
-        return unit, Run(run.text, budget.take(run.pieces), run.words[:MAX_PIECES])
+        return unit, Run(run.text, budget.take(run.pieces), run.words[:MAX_PIECES], run.tokens[:MAX_PIECES])
 
     def plan(self, parsed: ParsedQuery, df: DocFrequency | None = None) -> QueryPlan:
         budget = Budget()
-        musts, bodies, bylines, needles, words, loose = [], [], [], [], [], []
+        musts, bodies, bylines, needles, words, glued, tokens, loose = [], [], [], [], [], [], [], []
         for group in dict.fromkeys(tuple(dict.fromkeys(g)) for g in parsed.groups):  # repeats count once
             read = [(u, r) for u, r in (self.read(u, budget) for u in group) if r is None or r.pieces]
             if not read:
@@ -271,6 +280,8 @@ class Builder:
             bylines += [self.unit_in(BYLINE, u, r) for u, r in read if BYLINE in self.places]
             needles += [p for u, r in read for p in (r.pieces if r else [u.text])]
             words += [w for u, r in read for w in (r.words if r else [u.text])]
+            glued += [p for _, r in read if r for p in r.glued]
+            tokens += [t for u, r in read for t in (r.tokens if r else [u.text])]
             loose += [self.piece_in(BODY, p) if r else self.unit_in(BODY, u, r)
                       for u, r in read for p in (r.pieces if r else [u.text])]
         for unit in parsed.title:
@@ -278,7 +289,7 @@ class Builder:
             if run is None or run.pieces:
                 musts.append(self.unit_in(TITLE, unit, run))
         strict = self._strict(musts, bodies, bylines, single=len(musts) == 1 and bool(bodies))
-        question = self.question(parsed, words, df)
+        question = self.question(parsed, words, df, glued)
         loose_query = AnyOf(loose) if loose else None
         exclude = [self.exclusion(u, r) for u, r in (self.read(u, budget) for u in parsed.exclude)
                    if r is None or r.pieces]
@@ -286,7 +297,7 @@ class Builder:
             strict, question, loose_query = (None if q is None else Q.AndNot(q, AnyOf(exclude))
                                              for q in (strict, question, loose_query))
         return QueryPlan(strict, question, self.needles(needles), self.filter(parsed), loose_query,
-                         list(dict.fromkeys(words)), budget.trimmed)
+                         list(dict.fromkeys(tokens)), budget.trimmed)
 
     @staticmethod
     def _strict(musts: list[Q.Query], bodies: list[Q.Query], bylines: list[Q.Query], single: bool) -> Q.Query | None:
@@ -299,15 +310,19 @@ class Builder:
         anchor = AnyOf(bodies + ([Q.And([AnyOf(bylines), FIRST_PARAGRAPH])] if bylines else []))
         return Q.AndMaybe(anchor, musts[0]) if single else Q.And(musts + [anchor])
 
-    def question(self, parsed: ParsedQuery, words: list[str], df: DocFrequency | None = None) -> Q.Query | None:
+    def question(self, parsed: ParsedQuery, words: list[str], df: DocFrequency | None = None,
+                 glued: list[str] | None = None) -> Q.Query | None:
         """The ranked OR query for long questions: plain terms only (words, their sub-words, character bigrams),
         since BM25 here only has to find candidates that `rerank` then orders; position checks would make it
-        slow. Split-off single characters are not among the words: they count only through the bigrams with
-        their neighbours. With `df` ((field, term) -> (count, of total)) only the QUESTION_TERMS rarest terms
-        are kept: common ones (中国, 公司) barely change the order but cost a scored posting each."""
-        if not words:
+        slow. Split-off single characters are not among the words: they count only with their neighbours,
+        through the bigrams and the `glued` pieces (as character n-grams). With `df` ((field, term) -> (count,
+        of total)) only the QUESTION_TERMS rarest terms are kept: common ones (中国, 公司) barely change the order
+        but cost a scored posting each."""
+        if not words and not glued:
             return None
         terms: list[tuple[str, str, float]] = []
+        for piece in dict.fromkeys(glued or []):
+            terms += [("grams", g, QUESTION_GRAM_BOOST) for g in dict.fromkeys(grams(piece))]
         for word in dict.fromkeys(words):
             term = self.synonyms.get(word, word)
             terms += [("text", term, 1.0), ("title", term, TITLE_BOOST)]
