@@ -130,14 +130,15 @@ def words_of(text: str) -> list[str]:
 def read_run(text: str) -> Run:
     """Pieces and words of a run. A single character jieba split off is glued to the piece on its left (4980家,
     滴水湖, 高柱强), or, with none, to the word on its right; a stopword is dropped (嘉兴的光伏 needs 嘉兴 and
-    光伏) unless a split-off character leans on it (的家)."""
+    光伏) unless a split-off character leans on it (的家). A single character glued to no other content word
+    (蓍 in 蓍的别名, 死 in 怎么死的) is a word of its own."""
     tokens = segment(text)
     has_content = any(w not in STOPWORDS for w, _, _ in tokens)
     if len(tokens) <= 1:
         alone = tuple(w for w, _, _ in tokens)
         return Run(text, alone, alone, alone)
-    spans: list[list[int]] = []
-    words: list[str] = []
+    spans: list[list[int]] = []  # [start, end, content words in it]
+    members: list[tuple[str, int]] = []  # (content word, index of its span)
     glue_right, stop_before = False, -1
     for word, start, end in tokens:
         if has_content and word in STOPWORDS:
@@ -145,16 +146,16 @@ def read_run(text: str) -> Run:
             continue
         single = len(word) == 1
         if spans and spans[-1][1] == start and (single or glue_right):
-            spans[-1][1] = end
+            spans[-1][1:] = [end, spans[-1][2] + 1]
         elif single and stop_before >= 0 and _ends_at(tokens, stop_before, start):
-            spans.append([stop_before, end])
+            spans.append([stop_before, end, 1])
         else:
-            spans.append([start, end])
-        if not single:
-            words.append(word)
-        glue_right, stop_before = single and spans[-1] == [start, end], -1
-    content = tuple(dict.fromkeys(w for w, _, _ in tokens if not has_content or w not in STOPWORDS))
-    return Run(text, tuple(dict.fromkeys(text[s:e] for s, e in spans)), tuple(dict.fromkeys(words)), content)
+            spans.append([start, end, 1])
+        members.append((word, len(spans) - 1))
+        glue_right, stop_before = single and spans[-1][:2] == [start, end], -1
+    words = [w for w, i in members if len(w) > 1 or spans[i][2] == 1]
+    return Run(text, tuple(dict.fromkeys(text[s:e] for s, e, _ in spans)), tuple(dict.fromkeys(words)),
+               tuple(dict.fromkeys(w for w, _ in members)))
 
 
 def _ends_at(tokens: list[tuple[str, int, int]], start: int, end: int) -> bool:
@@ -289,7 +290,7 @@ class Builder:
             if run is None or run.pieces:
                 musts.append(self.unit_in(TITLE, unit, run))
         strict = self._strict(musts, bodies, bylines, single=len(musts) == 1 and bool(bodies))
-        question = self.question(parsed, words, df, glued)
+        question = self.question(parsed, tokens, df, glued)
         loose_query = AnyOf(loose) if loose else None
         exclude = [self.exclusion(u, r) for u, r in (self.read(u, budget) for u in parsed.exclude)
                    if r is None or r.pieces]

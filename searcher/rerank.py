@@ -25,8 +25,9 @@ DEPTH = 40
 WINDOW_WEIGHT = 1.5
 TITLE_WEIGHT = 0.5
 MIN_WINDOW = 30
-ANSWER_WEIGHT = 1.0
+ANSWER_WEIGHT = 0.8
 _QUANTITY = re.compile(r"(?:多少|几)([^\W\d_])")
+_PARTICLES = set("的了是在和与及或呢吗啊吧")
 _NUMBER = r"(?:\d[\d,.]*|[零〇一二三四五六七八九十百千万亿两]+)[多余]?[万亿]?"
 
 
@@ -86,8 +87,9 @@ def _find_all(text: str, needle: str) -> list[int]:
 
 
 def answer_shape(question: str) -> re.Pattern[str] | None:
-    """For a question asking 多少X / 几X: a number followed by X (the measure word), else None."""
-    units = {m.group(1) for m in _QUANTITY.finditer(normalize_text(question))}
+    """For a question asking 多少X / 几X: a number followed by X (the measure word), else None. 多少的 asks
+    for no unit."""
+    units = {m.group(1) for m in _QUANTITY.finditer(normalize_text(question))} - _PARTICLES
     return re.compile(_NUMBER + "[" + "".join(sorted(units)) + "]") if units else None
 
 
