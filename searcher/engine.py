@@ -7,6 +7,7 @@ fresh Whoosh searcher for every call.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -169,6 +170,26 @@ def _removed_articles(reader: Any) -> set[str]:
     return {aid for aid in touched if aid and not reader.postings("article_id", aid).is_active()}
 
 
+def _file_sizes(generation: Path) -> dict[str, int]:
+    """The size of every file of a generation, taken when a searcher opens it."""
+    return {entry.name: entry.stat().st_size for entry in os.scandir(generation) if entry.is_file()}
+
+
+def _require_intact(generation: Path, sizes: dict[str, int]) -> None:
+    """Refuse to read through a searcher whose files shrank or vanished since it opened them: Whoosh memory-maps
+    segment files, and touching a mapped page past a truncated end kills the whole process with SIGBUS (a
+    deleted file is harmless: its mapping stays readable). A few
+    stat calls per request turn that into an IndexCorrupt (503 naming the rebuild) for the next request; a file
+    truncated in the middle of a search can still not be caught this way."""
+    for name, size in sizes.items():
+        try:
+            now = os.stat(generation / name).st_size
+        except FileNotFoundError:
+            continue  # merged away by a commit: an unlinked file stays readable through its mapping
+        if now < size:
+            raise OSError(f"{name} shrank from {size} to {now} bytes")
+
+
 class Engine:
     def __init__(self, index_dir: str | Path) -> None:
         self.index_dir = Path(index_dir)
@@ -194,8 +215,10 @@ class Engine:
         local = self._local
         current = getattr(local, "searcher", None)
         try:  # a truncated or vanished segment file fails here, as IndexCorrupt (503), not as a 500
-            if current is not None and local.generation == generation and current.up_to_date():
-                return current, builder
+            if current is not None and local.generation == generation:
+                _require_intact(self.index_dir / generation, local.sizes)
+                if current.up_to_date():
+                    return current, builder
             if current is not None:
                 local.searcher = None
                 current.close()
@@ -204,6 +227,7 @@ class Engine:
         except Exception as exc:
             raise store.unreadable(self.index_dir, generation, exc) from exc
         local.searcher, local.generation = fresh, generation
+        local.sizes = _file_sizes(self.index_dir / generation)
         return fresh, builder
 
     def search(
