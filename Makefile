@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup setup-test browser-deps lint bench
+.PHONY: run test setup setup-test browser-deps lint bench bench-deps bench-relevance
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,5 +33,17 @@ test: setup-test
 	$(BIN)/ruff check searcher web tests bench
 	$(BIN)/pytest
 
-bench: setup
+# This engine and its peers in one run (docs/BENCHMARKS.md); bench/run.py keeps its own venv, bench/.venv.
+PARAGRAPHS ?= 40k
+bench: bench-deps
+	$(PY) bench/run.py --paragraphs $(PARAGRAPHS)
+
+# wrk, the HTTP load tool, from Debian.
+bench-deps:
+	@if ! command -v wrk >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; \
+	fi
+
+bench-relevance: setup
 	$(BIN)/python bench/relevance.py
