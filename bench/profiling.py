@@ -1,7 +1,8 @@
 """Where the time goes: cProfile of an index build and of slow queries, summed into stages.
 
     bench/.venv/bin/python bench/profiling.py build [--paragraphs 5000]
-    bench/.venv/bin/python bench/profiling.py queries --index bench/.cache/idx/searcher-40k/index [--repeat 3]
+    bench/.venv/bin/python bench/profiling.py queries --index bench/.cache/idx/searcher-40k/index [--repeat 3] \
+        [--slowest-of bench/.cache/queries/keywords-40k-200.jsonl] [QUERY ...]
 
 `build` indexes the first N news paragraphs (as stories) with ONE writer process, so that every stage runs in the
 profiled process, and keeps the index in bench/.cache/profile-build/index for bench/index_sizes.py. `queries` times
@@ -20,6 +21,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -34,12 +36,14 @@ BUILD_STAGES = {
     "    tokenizers (jieba words, n-grams)": [("searcher/analysis.py", "__call__")],
     "      jieba.tokenize": [("jieba/__init__.py", "tokenize")],
     "      normalize (NFKC, simplified)": [("searcher/normalize.py", "normalize")],
-    "  posting pool: sorting and writing runs": [("whoosh/externalsort.py", "save")],
+    "  posting pool: sort + pickle runs to disk": [("whoosh/externalsort.py", "save")],
     "writer.commit": [("whoosh/writing.py", "commit")],
-    "  external sort: reading runs back, merging": [("whoosh/externalsort.py", "_read_run")],
-    "  writing postings and term index": [("whoosh/writing.py", "write_postings")],
-    "all marshal/pickle dumps (runs)": [("~", "<built-in method marshal.dump>")],
-    "all marshal/pickle loads (runs)": [("~", "<built-in method marshal.load>")],
+    "  merge sorted runs (unpickle + heap merge)": [("whoosh/externalsort.py", "_read_run")],
+    "  write postings blocks + term index": [("whoosh/codec/base.py", "add_postings")],
+    "    field-length lookups per posting": [("whoosh/codec/whoosh3.py", "doc_field_length")],
+    "    zlib compression of blocks": [("~", "<built-in method zlib.compress>")],
+    "pickle.dump of postings (runs)": [("~", "<built-in method _pickle.dump>")],
+    "pickle.load of postings (runs)": [("~", "<built-in method _pickle.load>")],
 }
 SLOW_QUERIES = ["重实践", "发展 经济", "习近平 会见", "疫情 防控 措施", "长江 光伏 嘉兴", "总书记 冰雪运动"]
 
@@ -67,6 +71,11 @@ def top_functions(stats: pstats.Stats, sort: str, count: int) -> str:
                      and not line.lstrip().startswith(("Ordered by", "List reduced")))
 
 
+def render_build(prof: Path) -> None:
+    """The stage table of a saved build profile (`build --render`), without building again."""
+    print("\n".join(stage_table(pstats.Stats(str(prof)), BUILD_STAGES)))
+
+
 def profile_build(paragraphs: int) -> None:
     from searcher.indexing import build_index
 
@@ -74,7 +83,7 @@ def profile_build(paragraphs: int) -> None:
     out = CACHE / "profile-build"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)  # CPU time: other work on the machine does not inflate it
     started = time.perf_counter()
     report = profiler.runcall(build_index, corpus, out / "index", procs=1)
     wall = time.perf_counter() - started
@@ -112,20 +121,41 @@ def field_costs(corpus: Path, index: Path) -> list[str]:
     return lines
 
 
-def profile_queries(index: Path, queries: list[str], repeat: int) -> None:
+def slowest(engine: Any, path: Path, count: int) -> list[str]:
+    """The `count` slowest queries of a query file (one timed pass each), printed with their timing."""
+    import json
+
+    queries = [json.loads(line)["query"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    timed = []
+    for q in queries:
+        started = time.perf_counter()
+        result = engine.search(q)
+        timed.append(((time.perf_counter() - started) * 1000, q, result.total, result.partial))
+    timed.sort(reverse=True)
+    partial = [t for t in timed if t[3]]
+    print(f"{len(queries)} queries of {path.name}: {len(partial)} fell back to partial matches "
+          f"(mean {sum(t[0] for t in partial) / max(1, len(partial)):.0f} ms, others "
+          f"{sum(t[0] for t in timed if not t[3]) / max(1, len(timed) - len(partial)):.0f} ms)\n")
+    return [q for _, q, _, _ in timed[:count]]
+
+
+def profile_queries(index: Path, queries: list[str], repeat: int, source: Path | None = None) -> None:
     from searcher.engine import Engine
 
     engine = Engine(index)
     engine.warm_up()
-    print("| query | total | partial | ms (best of repeats) |\n|---|---:|---|---:|")
+    if source:
+        queries = slowest(engine, source, 10) + queries
+    print("| query | total | partial | ms (best of repeats) | cpu ms |\n|---|---:|---|---:|---:|")
     for q in queries:
-        best, result = float("inf"), None
+        best, cpu, result = float("inf"), float("inf"), None
         for _ in range(repeat):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             result = engine.search(q)
             best = min(best, (time.perf_counter() - started) * 1000)
-        print(f"| {q} | {result.total} | {result.partial} | {best:.0f} |")  # type: ignore[union-attr]
-    profiler = cProfile.Profile()
+            cpu = min(cpu, (time.process_time() - cpu_started) * 1000)
+        print(f"| {q} | {result.total} | {result.partial} | {best:.0f} | {cpu:.0f} |")  # type: ignore[union-attr]
+    profiler = cProfile.Profile(time.process_time)
     profiler.runcall(lambda: [engine.search(q) for q in queries for _ in range(repeat)])
     profiler.dump_stats(index.parent / "queries.prof")
     stats = pstats.Stats(profiler)
@@ -141,15 +171,20 @@ def main() -> None:
     sub = ap.add_subparsers(dest="what", required=True)
     build = sub.add_parser("build")
     build.add_argument("--paragraphs", type=int, default=5000)
+    build.add_argument("--render", type=Path, metavar="PROF", help="only print the stages of a saved profile")
     queries = sub.add_parser("queries")
     queries.add_argument("--index", type=Path, required=True)
     queries.add_argument("--repeat", type=int, default=3)
+    queries.add_argument("--slowest-of", type=Path, metavar="QUERIES.jsonl",
+                         help="also profile the 10 slowest queries of this file")
     queries.add_argument("query", nargs="*", help=f"default: {' / '.join(SLOW_QUERIES)}")
     args = ap.parse_args()
-    if args.what == "build":
+    if args.what == "build" and args.render:
+        render_build(args.render)
+    elif args.what == "build":
         profile_build(args.paragraphs)
     else:
-        profile_queries(args.index, args.query or SLOW_QUERIES, args.repeat)
+        profile_queries(args.index, args.query or SLOW_QUERIES, args.repeat, args.slowest_of)
 
 
 if __name__ == "__main__":

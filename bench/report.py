@@ -56,6 +56,19 @@ def query_table(engines: list[dict]) -> list[str]:
     return lines
 
 
+def cpu_table(engines: list[dict]) -> list[str]:
+    """Per-query CPU time of the measuring process: less disturbed than wall time when other work shares the
+    cores (tantivy's and SQLite's own threads are counted too, as they run in that process)."""
+    lines = ["| engine, query mode | " + " | ".join(f"{name} CPU p50 / p99 ms" for _, name in KINDS) + " |",
+             "|---|" + "---:|" * len(KINDS)]
+    for e in engines:
+        for variant, kinds in e.get("variants", {}).items():
+            cells = [f"{fmt(float(r['cpu_p50_ms']), 2)} / {fmt(float(r['cpu_p99_ms']), 2)}" if (r := kinds.get(k))
+                     else "—" for k, _ in KINDS]
+            lines.append(f"| {variant} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def http_table(engines: list[dict]) -> list[str]:
     rows = [e for e in engines if e.get("http")]
     if not rows:
@@ -102,6 +115,7 @@ def markdown(report: dict) -> str:
         queries = ", ".join(f"{n} {kind}" for kind, n in size["queries"].items())
         out += [f"### {size['label']}: {size['paragraphs']:,} paragraphs ({queries})", ""]
         out += build_table(size["engines"]) + [""] + query_table(size["engines"]) + [""]
+        out += cpu_table(size["engines"]) + [""]
         http = http_table(size["engines"])
         out += http + [""] if http else []
     out += growth_table(report["sizes"])
