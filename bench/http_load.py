@@ -87,8 +87,9 @@ def run_wrk(base: str, queries: list[str], seconds: int, connections: int) -> di
 
 
 def measure(searcher_bin: str, index: Path, corpus: Path, queries: list[str], seconds: int = 20,
-            connections: int = 16, threads: int = 8) -> dict:
-    """First answer after start, then wrk; `searcher serve --threads THREADS` on a free loopback port."""
+            connections: int = 16, threads: int = 8, warmup: int = 0) -> dict:
+    """First answer after start, then wrk; `searcher serve --threads THREADS` on a free loopback port. With
+    `warmup` seconds, an unmeasured wrk run first, so that the measured one sees every thread warm."""
     if shutil.which("wrk") is None:
         return {"error": "wrk not installed (apt-get install wrk)"}
     port = free_port()
@@ -100,6 +101,9 @@ def measure(searcher_bin: str, index: Path, corpus: Path, queries: list[str], se
     try:
         result: dict = {"threads": threads, "first_answer_s": round(wait_first_answer(base, queries[0], started), 3)}
         result["rss_after_first_mb"] = round(memory_mb(server.pid)["VmRSS"], 1)
+        if warmup > 0:
+            run_wrk(base, queries, warmup, connections)
+            result["warmup_s"] = warmup
         result.update(run_wrk(base, queries, seconds, connections))
         mem = memory_mb(server.pid)
         result.update(rss_end_mb=round(mem["VmRSS"], 1), rss_peak_mb=round(mem["VmHWM"], 1))

@@ -80,7 +80,8 @@ def http_table(engines: list[dict]) -> list[str]:
         if "error" in h:
             lines.append(f"| {e['engine']} | {h['error']} |||||||")
             continue
-        lines.append(f"| {e['engine']} | {h['threads']} | {h['connections']} × {h['seconds']} "
+        warm = f" after {h['warmup_s']} s warm-up" if h.get("warmup_s") else ""
+        lines.append(f"| {e['engine']} | {h['threads']} | {h['connections']} × {h['seconds']}{warm} "
                      f"| {fmt(h['requests_per_s'], 1)} | {fmt(h.get('p50_ms'), 0)} / {fmt(h.get('p90_ms'), 0)} / "
                      f"{fmt(h.get('p99_ms'), 0)} | {h['non_2xx'] + h['socket_errors']} | {fmt(h['first_answer_s'], 2)} "
                      f"| {fmt(h['rss_after_first_mb'], 0)} / {fmt(h['rss_end_mb'], 0)} / {fmt(h['rss_peak_mb'], 0)} |")

@@ -100,7 +100,7 @@ def measure_size(size: int, args: argparse.Namespace, report: dict, save) -> Non
         if engine == "searcher" and "build_s" in res and args.http_seconds > 0:
             log(f"== {name}: searcher serve + wrk {args.connections} connections, {args.http_seconds} s")
             res["http"] = measure(str(VENV / "bin" / "searcher"), workdir / "index", corpus, keyword_list(keywords),
-                                  args.http_seconds, args.connections, args.server_threads)
+                                  args.http_seconds, args.connections, args.server_threads, args.http_warmup)
         entry["engines"].append(res)
         if not args.keep_index:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -115,6 +115,7 @@ def main() -> None:
     ap.add_argument("--phrases", type=int, default=200, help="quoted-phrase queries")
     ap.add_argument("--questions", type=int, default=500, help="CMRC 2018 dev questions (seeded sample)")
     ap.add_argument("--http-seconds", type=int, default=20, help="wrk duration; 0 skips the HTTP measurement")
+    ap.add_argument("--http-warmup", type=int, default=0, help="seconds of unmeasured wrk load before the measured run")
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--server-threads", type=int, default=8, help="searcher serve --threads")
     ap.add_argument("--timeout", type=int, default=6 * 3600, help="seconds per engine and size")
