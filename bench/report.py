@@ -94,18 +94,20 @@ def growth_table(sizes: list[dict]) -> list[str]:
         return []
     first = {e["engine"]: e for e in sizes[0]["engines"] if "build_s" in e}
     lines = [f"Growth against {sizes[0]['label']} (× the smaller size's value):", "",
-             "| engine | size | paragraphs × | build s × | index MB × | peak RSS build × | keyword p99 × |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+             "| engine | size | paragraphs × | build s (CPU s) × | index MB × | peak RSS build × "
+             "| keyword p99 (CPU p99) × |", "|---|---|---:|---:|---:|---:|---:|"]
     for size in sizes[1:]:
         for e in size["engines"]:
             base = first.get(e["engine"])
             if not base or "build_s" not in e:
                 continue
             v, b = next(iter(e["variants"].values()), {}), next(iter(base["variants"].values()), {})
-            p99 = (v.get("keywords", {}).get("p99_ms") or 0) / (b.get("keywords", {}).get("p99_ms") or 1)
+            p99, cpu99 = ((v.get("keywords", {}).get(k) or 0) / (b.get("keywords", {}).get(k) or 1)
+                          for k in ("p99_ms", "cpu_p99_ms"))
             lines.append(f"| {e['engine']} | {size['label']} | {e['paragraphs'] / base['paragraphs']:.1f} "
-                         f"| {e['build_s'] / base['build_s']:.1f} | {e['index_bytes'] / base['index_bytes']:.1f} "
-                         f"| {e['rss_build_peak_mb'] / base['rss_build_peak_mb']:.1f} | {p99:.1f} |")
+                         f"| {e['build_s'] / base['build_s']:.1f} ({e['build_cpu_s'] / base['build_cpu_s']:.1f}) "
+                         f"| {e['index_bytes'] / base['index_bytes']:.1f} "
+                         f"| {e['rss_build_peak_mb'] / base['rss_build_peak_mb']:.1f} | {p99:.1f} ({cpu99:.1f}) |")
     return lines
 
 
