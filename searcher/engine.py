@@ -176,11 +176,9 @@ def _file_sizes(generation: Path) -> dict[str, int]:
 
 
 def _require_intact(generation: Path, sizes: dict[str, int]) -> None:
-    """Refuse to read through a searcher whose files shrank or vanished since it opened them: Whoosh memory-maps
-    segment files, and touching a mapped page past a truncated end kills the whole process with SIGBUS (a
-    deleted file is harmless: its mapping stays readable). A few
-    stat calls per request turn that into an IndexCorrupt (503 naming the rebuild) for the next request; a file
-    truncated in the middle of a search can still not be caught this way."""
+    """Refuse to read through a searcher whose files shrank since it opened them (a file merged away by a commit
+    is harmless: the open handle still reads it). A few stat calls per request turn a truncated segment into an
+    IndexCorrupt (503 naming the rebuild) for the next request instead of reads of garbage."""
     for name, size in sizes.items():
         try:
             now = os.stat(generation / name).st_size

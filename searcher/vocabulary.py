@@ -293,9 +293,9 @@ def _build(key: tuple[str, str, int], searcher: Any) -> Vocabulary:
 
 def _start_background(key: tuple[str, str, int]) -> None:
     def run() -> None:
-        from whoosh import index as whoosh_index
+        from .store import open_generation
 
-        with whoosh_index.open_dir(str(Path(key[0]) / key[1])).searcher() as own:
+        with open_generation(Path(key[0]), Path(key[0]) / key[1]).searcher() as own:
             _build(key, own)
 
     with _cache_lock:
