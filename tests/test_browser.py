@@ -135,10 +135,14 @@ def test_citation_is_copyable(page: Any, base_url: str) -> None:
     page.goto(f"{base_url}/search?q={UNIQUE}")
     details = page.locator("details.cite").first
     details.locator("summary").click()
-    text = details.locator(".cite-text").inner_text()
+    assert details.locator("#cite-1-gbt").inner_text() == \
+        "[1] 平湖绿色能源发展调查（3）[N]. 浙江日报, 2023-10-13. https://example.com/news/3."
+    assert details.locator("#cite-1-plain").inner_text() == "《平湖绿色能源发展调查（3）》，浙江日报，2023年10月13日，第4段。"
+    text = details.locator("#cite-1").inner_text()
     assert "第4段" in text and "/articles/" in text
-    # The copy button is hidden in the HTML and shown by /static/app.js.
-    assert details.locator("button.copy-button").is_visible()
+    # The copy buttons are hidden in the HTML and shown by /static/app.js.
+    buttons = details.locator("button.copy-button")
+    assert buttons.count() == 3 and all(buttons.nth(i).is_visible() for i in range(3))
 
 
 def test_phone_layout_does_not_scroll_sideways(browser: Any, base_url: str) -> None:

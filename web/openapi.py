@@ -13,7 +13,7 @@ from searcher.engine import MAX_PAGE_SIZE, MAX_PER_ARTICLE, MAX_QUERY_CHARS
 from searcher.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES
 
 from .admin import MAX_ARTICLES_PER_REQUEST
-from .openapi_discovery import DISCOVERY_PATHS
+from .openapi_discovery import DISCOVERY_PATHS, extend_search_schemas
 from .params import MAX_INTEGER
 
 
@@ -157,6 +157,7 @@ SEARCH_PARAMETERS = [
            "at most this many paragraphs from one article"),
 ]
 
+extend_search_schemas(SCHEMAS, SEARCH_PARAMETERS)
 
 _ADMIN_NOTE = "Admin: only when SEARCHER_ADMIN_TOKEN is set (otherwise 404); `Authorization: Bearer <token>`."
 _STATUS = {"type": "object", "required": ["state"], "properties": {
