@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -255,3 +256,14 @@ def test_start_page_lists_the_newest_articles(client: FlaskClient) -> None:
     dates = [i[2] for i in items]
     assert dates == sorted(dates, reverse=True) and len(items) == 9
     assert "最新文章" not in page(client, "/search", q="光伏")
+
+
+def test_the_start_page_starts_building_the_vocabulary(tmp_path: Path) -> None:
+    from searcher.vocabulary import wait_for_background
+
+    index = build_discovery_index(tmp_path)
+    client = create_app({"INDEX_DIR": str(index), "TESTING": True}).test_client()
+    page(client, "/")
+    wait_for_background(timeout=60)
+    # The very first keystroke is answered: the build started when the start page was shown.
+    assert client.get("/api/suggest?q=隆").get_json() == {"suggestions": ["隆基绿能", "隆基绿能嘉兴基地二期投产"]}

@@ -34,6 +34,11 @@ def _vocabulary() -> Vocabulary | None:
     return ready_vocabulary(index_key, generation, searcher)
 
 
+def warm_vocabulary() -> None:
+    """Start building the vocabulary when the start page is shown, so that it is ready by the first keystroke."""
+    _vocabulary()
+
+
 def _required(name: str, limit: int = 500) -> str:
     value = request.args.get(name, "").strip()
     if not value:

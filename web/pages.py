@@ -13,9 +13,9 @@ from searcher.discovery import newest_articles
 from searcher.engine import MAX_QUERY_CHARS
 from searcher.errors import BadQuery
 from searcher.keywords import article_keywords, related
-from searcher.models import ArticleRef
+from searcher.models import Article, ArticleRef
 
-from .discovery import discovered_search
+from .discovery import discovered_search, warm_vocabulary
 from .messages import for_page
 from .params import SearchParams, parse_search_args
 from .presenters import Pager, citation, marked_paragraphs, sections
@@ -33,6 +33,7 @@ def _filters() -> dict[str, Any]:
 @bp.get("/")
 def home() -> Any:
     _, searcher = get_engine().whoosh_searcher()
+    warm_vocabulary()
     return render_template("search.html", params=SearchParams(q=""), filters=_filters(), result=None,
                            newest=newest_articles(searcher))
 
@@ -85,7 +86,7 @@ def article(article_id: str) -> Any:
     )
 
 
-def _more_like_this(found: Any) -> dict[str, Any]:
+def _more_like_this(found: Article) -> dict[str, Any]:
     """The article's keywords (each a search) and other articles sharing them, for the article page."""
     words = article_keywords(found)
     _, searcher = get_engine().whoosh_searcher()
