@@ -115,11 +115,11 @@ def test_nothing_is_fetched_until_the_composition_ends(page: Any, base_url: str)
 
 
 def test_did_you_mean_is_a_link(page: Any, base_url: str) -> None:  # noqa: F811
-    page.goto(f"{base_url}/search?q=隆基录能")
+    page.goto(f"{base_url}/search?q=隆基录能 投产")
     line = page.locator(".did-you-mean")
-    assert line.inner_text() == "您是不是要找：隆基绿能"
-    line.get_by_role("link", name="隆基绿能").click()
-    page.wait_for_url(lambda url: q_of(url) == "隆基绿能")
+    assert line.inner_text() == "您是不是要找：隆基绿能 投产"
+    line.get_by_role("link", name="隆基绿能 投产").click()
+    page.wait_for_url(lambda url: q_of(url) == "隆基绿能 投产")
     assert page.locator(".did-you-mean").count() == 0
 
 

@@ -36,10 +36,10 @@ def test_explicit_dates_win_over_written_ones(engine: Engine) -> None:
 
 
 def test_typo_is_offered_not_forced_when_something_was_found(engine: Engine) -> None:
-    assert engine.search("隆基录能").total > 0  # partial matches of its pieces
-    result = search_with_discovery(engine, "隆基录能")
-    assert result["suggestion"] == "隆基绿能" and result["corrected"] is False
-    assert result["query"] == "隆基录能" and result["partial"] is True
+    assert engine.search("隆基录能 投产").total > 0  # partial matches: 投产 is found
+    result = search_with_discovery(engine, "隆基录能 投产")
+    assert result["suggestion"] == "隆基绿能 投产" and result["corrected"] is False
+    assert result["query"] == "隆基录能 投产" and result["partial"] is True
 
 
 def test_query_that_finds_nothing_is_run_as_corrected(engine: Engine) -> None:

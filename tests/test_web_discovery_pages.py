@@ -62,13 +62,14 @@ def hit_ids(html: str) -> list[str]:
 
 
 def test_a_typo_is_offered_as_a_link_and_in_the_json(client: FlaskClient) -> None:
-    html = page(client, "/search", q="隆基录能")
+    html = page(client, "/search", q="隆基录能 投产")
     line = one(r'<p class="did-you-mean">(.*?)</p>', html)
-    assert text_of(line) == "您是不是要找：隆基绿能"
-    assert query_of(one(r'href="([^"]+)"', line)) == {"q": ["隆基绿能"]}
+    assert text_of(line) == "您是不是要找：隆基绿能 投产"
+    assert query_of(one(r'href="([^"]+)"', line)) == {"q": ["隆基绿能 投产"]}
     assert "notice-corrected" not in html  # offered, not forced: the typed query found partial matches
-    body = api(client, q="隆基录能")
-    assert (body["suggestion"], body["corrected"], body["query"]) == ("隆基绿能", False, "隆基录能")
+    body = api(client, q="隆基录能 投产")
+    assert (body["suggestion"], body["corrected"], body["query"]) == ("隆基绿能 投产", False, "隆基录能 投产")
+    assert body["total"] > 0 and body["partial"] is True
 
 
 def test_exact_words_get_no_suggestion(client: FlaskClient) -> None:
@@ -89,11 +90,11 @@ def test_a_query_that_found_nothing_shows_the_corrected_results_and_says_so(clie
 
 
 def test_the_suggestion_keeps_the_written_date(client: FlaskClient) -> None:
-    body = api(client, q="隆基录能 2024年12月")
-    assert body["suggestion"] == "隆基绿能 2024年12月"
-    html = page(client, "/search", q="隆基录能 2024年12月")
+    body = api(client, q="隆基录能 投产 2024年12月")
+    assert body["suggestion"] == "隆基绿能 投产 2024年12月"
+    html = page(client, "/search", q="隆基录能 投产 2024年12月")
     line = one(r'<p class="did-you-mean">(.*?)</p>', html)
-    assert query_of(one(r'href="([^"]+)"', line)) == {"q": ["隆基绿能 2024年12月"]}
+    assert query_of(one(r'href="([^"]+)"', line)) == {"q": ["隆基绿能 投产 2024年12月"]}
 
 
 # --- dates as written ----------------------------------------------------------------------------------------

@@ -92,7 +92,7 @@ def _type_and_move(page: Any) -> None:
 
 
 DISCOVERY_SHOTS = [
-    ("discovery-results.png", f"/search?{urlencode({'q': '隆基录能 2024年12月'})}",
+    ("discovery-results.png", f"/search?{urlencode({'q': '隆基录能 投产 2024年12月'})}",
      _open("details.also-in summary", "details.cite summary")),
     ("discovery-corrected.png", f"/search?{urlencode({'q': 'jxgxq'})}", _open()),
     ("discovery-autocomplete.png", "/", _type_and_move),
