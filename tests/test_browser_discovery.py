@@ -225,3 +225,18 @@ def test_start_page_lists_the_newest_articles(page: Any, base_url: str) -> None:
     assert dates == sorted(dates, reverse=True)
     section.locator("li a").first.click()
     page.wait_for_url(re.compile(r"/articles/haining$"))
+
+
+def test_discovery_pieces_fit_a_phone(browser: Any, base_url: str) -> None:  # noqa: F811
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  locale="zh-CN")
+    phone = context.new_page()
+    try:
+        for url in ("/", "/search?q=隆基录能 投产 2024年12月", "/articles/longi-1", "/related/jxbl-p3"):
+            phone.goto(base_url + url)
+            for summary in phone.locator("details summary").all():
+                if summary.is_visible():
+                    summary.click()  # open every panel: help, advanced form, citations, 另见
+            assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, url
+    finally:
+        context.close()
