@@ -78,7 +78,8 @@ SEARCH_RESULT_FIELDS: dict[str, Any] = {
 }
 HIT_FIELDS: dict[str, Any] = {
     "also_in": {"type": "array", "items": _ALSO_IN,
-                "description": "other articles whose near-duplicate paragraph was folded under this hit"},
+                "description": "other articles whose near-duplicate paragraph was folded under this hit (present "
+                               "when folding is on)"},
 }
 FOLD_PARAMETER = {"name": "fold", "in": "query", "required": False, "schema": {"type": "integer", "default": 1},
                   "description": "0: list near-duplicate paragraphs separately instead of folding them"}
@@ -92,5 +93,4 @@ def extend_search_schemas(schemas: dict[str, Any], parameters: list[dict[str, An
     for name, fields in (("SearchResult", SEARCH_RESULT_FIELDS), ("Hit", HIT_FIELDS)):
         schemas[name]["properties"] |= fields
     schemas["SearchResult"]["required"] += list(SEARCH_RESULT_FIELDS)
-    schemas["Hit"]["properties"]["also_in"]["description"] += " (present when folding is on)"
     parameters.append(FOLD_PARAMETER)
