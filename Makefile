@@ -10,7 +10,7 @@ OPENSEARCH_HOME ?= build/opensearch
 OPENSEARCH_NODES ?= 2
 OPENSEARCH_PORT ?= 9200
 
-.PHONY: run test setup setup-test browser-deps java-deps launcher opensearch lint bench
+.PHONY: run test setup setup-test browser-deps java-deps launcher opensearch lint bench reliability
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -60,3 +60,13 @@ test: setup-test launcher
 
 bench: setup
 	$(BIN)/python bench/relevance.py
+
+# The long reliability scenarios (docs/RELIABILITY.md): 60 s of 16 readers while articles are added and the index
+# rebuilt, then every fault scenario with its figures. `make test` runs the quick versions.
+RELIABILITY_OUT ?= bench/.cache/reliability
+reliability: setup-test
+	@mkdir -p $(RELIABILITY_OUT) && rm -f $(RELIABILITY_OUT)/faults.jsonl
+	$(BIN)/python bench/reliability.py --seconds 60 --clients 16 --json $(RELIABILITY_OUT)/load.json
+	SEARCHER_RELIABILITY=1 RELIABILITY_FIGURES=$(CURDIR)/$(RELIABILITY_OUT)/faults.jsonl \
+		$(BIN)/pytest -p no:cacheprovider -q -rxXs tests/test_reliability_faults.py
+	@cat $(RELIABILITY_OUT)/faults.jsonl

@@ -7,6 +7,7 @@ normalised string together with, for every normalised character, the index of th
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,6 +15,9 @@ from functools import lru_cache
 import opencc
 
 _T2S = opencc.OpenCC("t2s")
+# A lone surrogate (from a JSON "\\ud800" escape or a command-line argument that was not UTF-8) cannot be encoded,
+# and OpenCC encodes its input as UTF-8: it becomes U+FFFD, one character for one, so offsets stay exact.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ def _fold(text: str) -> tuple[str, list[int]]:
 
 def _to_simplified(text: str) -> str:
     """Traditional -> simplified; falls back to per-character conversion when a phrase rule changes length."""
+    text = _SURROGATE.sub("\ufffd", text)
     converted = _T2S.convert(text)
     if len(converted) == len(text):
         return converted

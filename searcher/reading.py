@@ -128,6 +128,18 @@ def _jsonl_article(record: Any, rel: str, allocator: IdAllocator) -> Article:
     return article
 
 
+def _no_surrogates(value: Any) -> Any:
+    """A JSON `\\ud800` escape decodes to a lone surrogate, which no later stage can encode (the index, the page,
+    the JSON answer): each becomes U+FFFD, one character for one."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {_no_surrogates(k): _no_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_surrogates(v) for v in value]
+    return value
+
+
 def _load_jsonl(path: Path, rel: str) -> ParsedFile:
     """One article per line; bad lines are listed in meta['skipped_lines'] and the rest kept."""
     text, encoding = _decode(path, rel)
@@ -138,7 +150,7 @@ def _load_jsonl(path: Path, rel: str) -> ParsedFile:
         if not line.strip():
             continue
         try:
-            parsed.articles.append(_jsonl_article(json.loads(line), rel, allocator))
+            parsed.articles.append(_jsonl_article(_no_surrogates(json.loads(line)), rel, allocator))
         except json.JSONDecodeError as exc:
             skipped.append({"path": f"{rel}:{number}", "reason": f"invalid JSON: {exc.msg}"})
         except ValueError as exc:

@@ -52,7 +52,8 @@ def describe(exc: BaseException) -> Failure:
 
 
 def is_api_request() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
+    """The JSON API and the feeds (read by programs, documented with the JSON error shape)."""
+    return request.path == "/api" or request.path.startswith(("/api/", "/feeds/"))
 
 
 def _handle(exc: Exception) -> Response | tuple[Response | str, int]:
