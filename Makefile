@@ -10,7 +10,8 @@ OPENSEARCH_HOME ?= build/opensearch
 OPENSEARCH_NODES ?= 2
 OPENSEARCH_PORT ?= 9200
 
-.PHONY: run test setup setup-test browser-deps java-deps launcher opensearch lint bench reliability
+.PHONY: run test setup setup-test browser-deps java-deps launcher opensearch lint bench bench-deps bench-relevance \
+	reliability
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -58,7 +59,19 @@ test: setup-test launcher
 	$(BIN)/ruff check searcher web tests bench
 	$(BIN)/pytest
 
-bench: setup
+# This engine and its peers in one run (docs/BENCHMARKS.md); bench/run.py keeps its own venv, bench/.venv.
+PARAGRAPHS ?= 40k
+bench: bench-deps
+	$(PY) bench/run.py --paragraphs $(PARAGRAPHS)
+
+# wrk, the HTTP load tool, from Debian.
+bench-deps:
+	@if ! command -v wrk >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; \
+	fi
+
+bench-relevance: setup
 	$(BIN)/python bench/relevance.py
 
 # The long reliability scenarios (docs/RELIABILITY.md): 60 s of 16 readers while articles are added and the index

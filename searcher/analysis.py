@@ -129,18 +129,21 @@ class JiebaTokenizer(_NormalizingTokenizer):
 
 
 GRAM_SIZES = (1, 2, 3)
+SEPARATOR = " "
 
 
 class GramTokenizer(_NormalizingTokenizer):
     """Character 1-, 2- and 3-grams, positioned by character index: any substring of up to three characters
     is a single term (no position checks, which are slow in Whoosh), a longer one a phrase of consecutive
-    trigrams. Runs of letters, digits and CJK characters only; punctuation and spaces break them."""
+    trigrams. Runs of letters, digits and CJK characters only; punctuation and spaces break them, and each such
+    character is indexed as SEPARATOR at its position, so a quoted `"南湖 晨曦"` can require one right there."""
 
     def _spans(self, norm: Normalized, mode: str) -> Iterator[tuple[str, int, int, int]]:
         text = norm.text
         run_end = 0
         for i, char in enumerate(text):
             if not char.isalnum():
+                yield SEPARATOR, i, i, i + 1
                 continue
             if run_end <= i:
                 run_end = i

@@ -170,20 +170,28 @@ def remove(article_ids: tuple[str, ...], corpus: Path | None, index: Path | None
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--size", type=int, default=10, show_default=True)
 @click.option("--source", default=None, help="Only this source.")
+@click.option("--author", default=None, help="Only articles whose byline holds this name.")
 @click.option("--date-from", default=None, help="Earliest date, YYYY-MM-DD.")
 @click.option("--date-to", default=None, help="Latest date, YYYY-MM-DD.")
+@click.option("--range", "range_", type=click.Choice(["day", "week", "month", "year"]), default=None,
+              help="Only the last day, week, month (30 days) or year (365 days).")
+@click.option("--sort", type=click.Choice(["relevance", "newest"]), default="relevance", show_default=True)
+@click.option("--newest", is_flag=True, help="Same as --sort newest.")
 @click.option("--per-article", type=int, default=None, help="At most N paragraphs from one article.")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly what GET /api/search returns.")
 @clean_errors
 def search(query: str, corpus: Path | None, index: Path | None, page: int, size: int, source: str | None,
-           date_from: str | None, date_to: str | None, per_article: int | None, as_json: bool) -> None:
-    """Search the index; Baidu-style syntax: "phrase", -exclude, a OR b, title:, source:, date:."""
+           author: str | None, date_from: str | None, date_to: str | None, range_: str | None, sort: str,
+           newest: bool, per_article: int | None, as_json: bool) -> None:
+    """Search the index; Baidu-style syntax: "phrase", -exclude, a OR b, title:, source:, author:, date:."""
     from .engine import Engine
     from .render import render_result
 
-    result = Engine(config.index_dir(index)).search(query, page=page, size=size, source=source,
-                                                    date_from=date_from, date_to=date_to,
-                                                    per_article=per_article)
+    if not query.strip():
+        raise click.UsageError("the query is empty: give the words to search for, e.g. searcher search '嘉兴 光伏'")
+    result = Engine(config.index_dir(index)).search(query, page=page, size=size, source=source, author=author,
+                                                    date_from=date_from, date_to=date_to, range=range_,
+                                                    sort="newest" if newest else sort, per_article=per_article)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -7,32 +7,50 @@ fresh Whoosh searcher for every call.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from whoosh import query as Q
 from whoosh import scoring
-from whoosh.collectors import CollapseCollector, FilterCollector, TopCollector
 from whoosh.index import Index
 
 from . import store
 from .analysis import segment
 from .errors import BadQuery, IndexMissing, NotFound
-from .highlight import highlight
+from .highlight import find_spans, highlight, mark
 from .models import Article, ArticleRef, Hit, Paragraph, SearchResult
 from .query_syntax import ParsedQuery, parse_query
-from .querying import Builder, QueryPlan
+from .querying import MAX_PHRASE_CHARS, MAX_PIECES, Builder, Filtered, QueryPlan, question_text
 from .rerank import DEPTH, Candidate, alnum_bigrams, idf_weights, rerank
 
 MAX_QUERY_CHARS = 500
 MAX_PAGE_SIZE = 100
 MAX_PER_ARTICLE = 10
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+TRIMMED = (f"query trimmed: only its first {MAX_PIECES} distinct words and {MAX_PHRASE_CHARS} characters of a "
+           f"quoted phrase are searched"
+           f"（查询过长，只检索前 {MAX_PIECES} 个不同的词、引号内前 {MAX_PHRASE_CHARS} 个字）")
+
+
+@dataclass(frozen=True)
+class Paging:
+    page: int
+    size: int
+    per_article: int | None = None
+    sort: str = "relevance"
+
+    @property
+    def wanted(self) -> int:
+        """Hits needed up to the end of this page."""
+        return self.page * self.size
 
 
 def article_url(article_id: str, paragraph: int | None = None) -> str:
@@ -41,8 +59,13 @@ def article_url(article_id: str, paragraph: int | None = None) -> str:
     return f"{url}#p-{paragraph}" if paragraph else url
 
 
+SORTS = ("relevance", "newest")
+# Quick ranges: articles dated from this many days before today up to today (一天内/一周内/一月内/一年内).
+RANGES = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
 def validate(query: str, page: int, size: int, date_from: str | None, date_to: str | None,
-             per_article: int | None = None) -> None:
+             per_article: int | None = None, sort: str = "relevance", range: str | None = None) -> None:
     if len(query) > MAX_QUERY_CHARS:
         raise BadQuery(f"query is longer than {MAX_QUERY_CHARS} characters")
     if page < 1:
@@ -51,6 +74,12 @@ def validate(query: str, page: int, size: int, date_from: str | None, date_to: s
         raise BadQuery(f"size must be between 1 and {MAX_PAGE_SIZE}")
     if per_article is not None and not 1 <= per_article <= MAX_PER_ARTICLE:
         raise BadQuery(f"per_article must be between 1 and {MAX_PER_ARTICLE}")
+    if sort not in SORTS:
+        raise BadQuery(f"sort must be one of {', '.join(SORTS)}, got {sort[:20]!r}"
+                       "（排序方式只能是 relevance 或 newest）")
+    if range is not None and range not in RANGES:
+        raise BadQuery(f"range must be one of {', '.join(RANGES)}, got {range[:20]!r}"
+                       "（时间范围只能是 day、week、month 或 year）")
     for name, value in (("date_from", date_from), ("date_to", date_to)):
         if value and not _is_date(value):
             raise BadQuery(f"{name} must be a date like 2024-11-30, got {value[:20]!r}（日期格式应为 2024-11-30）")
@@ -64,18 +93,73 @@ def _is_date(value: str) -> bool:
         return False
 
 
-def top_candidates(searcher: Any, query: Q.Query, limit: int, filter: Q.Query | None,
-                   per_article: int | None) -> tuple[list[Candidate], int]:
-    """The best `limit` hits and the total, with Whoosh's block-quality optimisations (exact as long as every
-    OR is an `AnyOf`, see querying.py); the total is counted without scoring."""
-    collector: Any = TopCollector(limit=limit)
-    if per_article:
-        collector = CollapseCollector(collector, "article_id", limit=per_article)
+def apply_filters(parsed: ParsedQuery, source: str | None, author: str | None, date_from: str | None,
+                  date_to: str | None, range: str | None, today: date | None = None) -> None:
+    """Parameters join the query's own filters (a parameter date wins over `date:`); a quick range narrows the
+    dates to the last day/week/month/year up to today. Raises BadQuery for a `date:` that is not a date."""
+    if parsed.bad_dates:
+        raise BadQuery(f"date:{parsed.bad_dates[0][:20]} is not a date: use 2024, 2024-11, 2024-11-30 or "
+                       "2024-01-01..2024-06-30（日期格式应为 2024、2024-11、2024-11-30 或 起..止）")
+    if source:
+        parsed.source.append(source)
+    if author:
+        parsed.author.append(author)
+    parsed.date_from = date_from or parsed.date_from
+    parsed.date_to = date_to or parsed.date_to
+    if range:
+        today = today or date.today()
+        start, end = (today - timedelta(days=RANGES[range])).isoformat(), today.isoformat()
+        parsed.date_from = max(parsed.date_from or start, start)
+        parsed.date_to = min(parsed.date_to or end, end)
+
+
+def collect(searcher: Any, query: Q.Query, filter: Q.Query | None, limit: int, per_article: int | None = None,
+            newest: bool = False) -> tuple[list[Candidate], int]:
+    """The first `limit` hits and the total, both of exactly what can be paged through: filtered, folded to
+    `per_article` paragraphs per article, in relevance or newest-first order (then by score, article and
+    paragraph). The plain relevance case keeps Whoosh's block-quality optimisations (exact as long as every OR is
+    an `AnyOf`, see querying.py) and its exact count of the filtered query; the others score every match and
+    order and fold them here, reading dates and article ids from the columns."""
     if filter is not None:
-        collector = FilterCollector(collector, allow=filter)
-    searcher.search_with_collector(query, collector)
-    results = collector.results()
-    return [Candidate(hit, hit.score) for hit in results], len(results)
+        query = Filtered(query, filter)
+    if not per_article and not newest:
+        results = searcher.search(query, limit=limit)
+        return [Candidate(hit, hit.score) for hit in results], len(results)
+    items = searcher.search(query, limit=None).top_n
+    article, paragraph = _column(searcher, "article_id"), _column(searcher, "paragraph")
+    if newest:
+        when = _column(searcher, "date")
+        items.sort(key=lambda item: (_descending(when(item[1])), -item[0], article(item[1]), paragraph(item[1])))
+    if per_article:
+        items = _fold(items, article, per_article)
+    return [Candidate(searcher.stored_fields(docnum), score) for score, docnum in items[:limit]], len(items)
+
+
+def _fold(items: list[tuple[float, int]], article: Callable[[int], Any], limit: int) -> list[tuple[float, int]]:
+    """At most `limit` items per article, keeping the order."""
+    seen: dict[Any, int] = {}
+    kept = []
+    for item in items:
+        key = article(item[1])
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] <= limit:
+            kept.append(item)
+    return kept
+
+
+def _descending(value: str) -> tuple[int, ...]:
+    """Sort key putting later ISO dates first and undated articles last."""
+    return tuple(-ord(c) for c in value) + (0,) if value else (1,)
+
+
+def _column(searcher: Any, name: str) -> Callable[[int], Any]:
+    """docnum -> value of a sortable field, from its column (or the stored fields of an index built before it
+    was one)."""
+    reader = searcher.reader()
+    if reader.has_column(name):
+        column = reader.column_reader(name)
+        return lambda docnum: column[docnum]
+    return lambda docnum: searcher.stored_fields(docnum).get(name, "")
 
 
 def _removed_articles(reader: Any) -> set[str]:
@@ -84,6 +168,26 @@ def _removed_articles(reader: Any) -> set[str]:
     touched = {leaf.stored_fields(doc).get("article_id") for leaf, _ in reader.leaf_readers()
                if leaf.has_deletions() for doc in leaf.deleted_docs_set}
     return {aid for aid in touched if aid and not reader.postings("article_id", aid).is_active()}
+
+
+def _file_sizes(generation: Path) -> dict[str, int]:
+    """The size of every file of a generation, taken when a searcher opens it."""
+    return {entry.name: entry.stat().st_size for entry in os.scandir(generation) if entry.is_file()}
+
+
+def _require_intact(generation: Path, sizes: dict[str, int]) -> None:
+    """Refuse to read through a searcher whose files shrank or vanished since it opened them: Whoosh memory-maps
+    segment files, and touching a mapped page past a truncated end kills the whole process with SIGBUS (a
+    deleted file is harmless: its mapping stays readable). A few
+    stat calls per request turn that into an IndexCorrupt (503 naming the rebuild) for the next request; a file
+    truncated in the middle of a search can still not be caught this way."""
+    for name, size in sizes.items():
+        try:
+            now = os.stat(generation / name).st_size
+        except FileNotFoundError:
+            continue  # merged away by a commit: an unlinked file stays readable through its mapping
+        if now < size:
+            raise OSError(f"{name} shrank from {size} to {now} bytes")
 
 
 class Engine:
@@ -100,7 +204,7 @@ class Engine:
             if self._opened is None or self._opened[0] != generation.name:
                 ix = store.open_generation(self.index_dir, generation)
                 synonyms = getattr(ix.schema["text"].analyzer, "synonyms", {})
-                self._opened = (generation.name, ix, Builder(synonyms))
+                self._opened = (generation.name, ix, Builder(synonyms, bylines=ix.schema["byline"].indexed))
             return self._opened
 
     def _searcher(self) -> tuple[Any, Builder]:
@@ -111,8 +215,10 @@ class Engine:
         local = self._local
         current = getattr(local, "searcher", None)
         try:  # a truncated or vanished segment file fails here, as IndexCorrupt (503), not as a 500
-            if current is not None and local.generation == generation and current.up_to_date():
-                return current, builder
+            if current is not None and local.generation == generation:
+                _require_intact(self.index_dir / generation, local.sizes)
+                if current.up_to_date():
+                    return current, builder
             if current is not None:
                 local.searcher = None
                 current.close()
@@ -121,6 +227,7 @@ class Engine:
         except Exception as exc:
             raise store.unreadable(self.index_dir, generation, exc) from exc
         local.searcher, local.generation = fresh, generation
+        local.sizes = _file_sizes(self.index_dir / generation)
         return fresh, builder
 
     def search(
@@ -133,45 +240,57 @@ class Engine:
         date_from: str | None = None,
         date_to: str | None = None,
         per_article: int | None = None,
+        author: str | None = None,
+        sort: str = "relevance",
+        range: str | None = None,
     ) -> SearchResult:
         """Rank paragraphs for `query`; raises BadQuery for page < 1, size outside 1..100, a query over 500
-        characters or a malformed date, IndexMissing when no index was built. The query text never raises."""
+        characters, a malformed date (parameter or `date:`), an unknown sort or range, IndexMissing when no index
+        was built. Any other query text is a query."""
         started = time.perf_counter()
-        validate(query, page, size, date_from, date_to, per_article)
-        searcher, builder = self._searcher()
+        validate(query, page, size, date_from, date_to, per_article, sort, range)
         parsed = parse_query(query)
-        if source:
-            parsed.source.append(source)
-        parsed.date_from = date_from or parsed.date_from
-        parsed.date_to = date_to or parsed.date_to
+        apply_filters(parsed, source, author, date_from, date_to, range)
+        searcher, builder = self._searcher()
         reader = searcher.reader()
         plan = builder.plan(parsed, lambda f, t: (reader.doc_frequency(f, t), reader.doc_count()))
-        hits, total, partial = self._run(searcher, parsed, plan, builder, page, size, per_article)
+        hits, total, partial = self._run(searcher, parsed, plan, builder, Paging(page, size, per_article, sort))
         took = round((time.perf_counter() - started) * 1000, 2)
-        return SearchResult(query, total, page, size, took, hits, partial)
+        return SearchResult(query, total, page, size, took, hits, partial, TRIMMED if plan.trimmed else "")
 
-    def _run(self, searcher: Any, parsed: ParsedQuery, plan: QueryPlan, builder: Builder, page: int,
-             size: int, per_article: int | None) -> tuple[list[Hit], int, bool]:
-        if plan.strict is None and plan.question is None:
-            return [], 0, False
-        question = builder.is_question(parsed, plan.needles) or plan.strict is None
-        wanted = page * size
-        found, total = top_candidates(searcher, plan.question if question else plan.strict,
-                                      max(wanted, DEPTH) if question else wanted, plan.filter, per_article)
+    def _run(self, searcher: Any, parsed: ParsedQuery, plan: QueryPlan, builder: Builder,
+             paging: Paging) -> tuple[list[Hit], int, bool]:
+        """Strict first; nothing strict for keywords (no syntax used) -> the loose query, marked partial; a
+        question is ranked and re-ranked; a filter with no words lists its articles newest first, one paragraph
+        each unless `per_article` says otherwise."""
+        newest = paging.sort == "newest"
+        if plan.strict is None:
+            if plan.filter is None:
+                return [], 0, False
+            listing = Q.ConstantScoreQuery(plan.filter, 1.0)  # every paragraph alike: then article, reading order
+            found, total = collect(searcher, listing, None, paging.wanted, paging.per_article or 1, True)
+            return self._hits(found, plan, paging), total, False
+        question = builder.is_question(parsed, plan.words)
+        limit = max(paging.wanted, DEPTH) if question and not newest else paging.wanted
+        found, total = collect(searcher, plan.question if question else plan.strict, plan.filter, limit,
+                               paging.per_article, newest)
         partial = False
-        if total == 0 and not question and plan.question is not None and not parsed.operators:
+        if total == 0 and not question and plan.loose is not None and not parsed.operators:
             question = partial = True
-            found, total = top_candidates(searcher, plan.question, max(wanted, DEPTH), plan.filter, per_article)
-        if question:
+            limit = paging.wanted if newest else max(paging.wanted, DEPTH)
+            found, total = collect(searcher, plan.loose, plan.filter, limit, paging.per_article, newest)
+        if question and not newest:
             found = self._rerank(searcher, found, parsed)
-        start = (page - 1) * size
-        hits = [self._hit(c, plan, start + i + 1) for i, c in enumerate(found[start:wanted])]
-        return hits, total, partial and total > 0
+        return self._hits(found, plan, paging), total, partial and total > 0
+
+    def _hits(self, found: list[Candidate], plan: QueryPlan, paging: Paging) -> list[Hit]:
+        start = paging.wanted - paging.size
+        return [self._hit(c, plan, start + i + 1) for i, c in enumerate(found[start:paging.wanted])]
 
     @staticmethod
     def _rerank(searcher: Any, found: list[Candidate], parsed: ParsedQuery) -> list[Candidate]:
         """Proximity re-ranking of the first DEPTH candidates of a question; the rest keep BM25 order."""
-        text = " ".join(u.text for group in parsed.groups for u in group)
+        text = question_text(parsed)
         reader = searcher.reader()
         weights = idf_weights(alnum_bigrams(text), lambda g: reader.doc_frequency("grams", g), reader.doc_count())
         top = max((c.score for c in found), default=1.0) or 1.0
@@ -190,7 +309,8 @@ class Engine:
         text = doc.get("text", "")
         return Hit(id=doc["id"], rank=rank, score=round(candidate.score, 4), text=text,
                    highlight=highlight(text, plan.needles), paragraph=number,
-                   heading=doc.get("heading", ""), article=ref)
+                   heading=doc.get("heading", ""), article=ref,
+                   byline_highlight=mark(ref.byline, find_spans(ref.byline, plan.needles)))
 
     def warm_up(self) -> None:
         """Load jieba's dictionary (about a second) and open the index before the first user waits for it."""

@@ -20,15 +20,25 @@ _SENTENCE = re.compile(r"[^。！？；!?;]*[。！？；!?;]*")
 
 
 def find_spans(text: str, needles: Iterable[str]) -> list[Span]:
-    """Original-text spans of every occurrence of every needle (normalised), merged where they touch."""
+    """Original-text spans of every occurrence of every needle (normalised), merged where they touch. A space or
+    punctuation mark inside a needle (a quoted `南湖 晨曦`) stands for any one such character, as in matching."""
     norm = normalize(text)
     spans: list[Span] = []
     for needle in {n for n in needles if n}:
-        start = norm.text.find(needle)
-        while start != -1:
-            spans.append(norm.span(start, start + len(needle)))
-            start = norm.text.find(needle, start + 1)
+        if all(c.isalnum() for c in needle):
+            start = norm.text.find(needle)
+            while start != -1:
+                spans.append(norm.span(start, start + len(needle)))
+                start = norm.text.find(needle, start + 1)
+        else:
+            spans += [norm.span(m.start(), m.end()) for m in re.finditer(_separated(needle), norm.text)]
     return merge(spans)
+
+
+def _separated(needle: str) -> str:
+    """Regex of a needle whose separators (runs of spaces or punctuation) each match one such character."""
+    parts = re.split(r"(?:\W|_)+", needle.strip())
+    return r"(?:\W|_)".join(re.escape(p) for p in parts if p) or re.escape(needle)
 
 
 def merge(spans: list[Span]) -> list[Span]:

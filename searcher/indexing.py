@@ -59,6 +59,7 @@ def paragraph_documents(article: Article, content_hash: str) -> Iterator[dict[st
             "heading": para.heading,
             "heading_grams": para.heading,
             "byline": article.byline,
+            "byline_grams": article.byline,
             "source": article.source,
             "date": article.date,
             "source_url": article.url,

@@ -94,6 +94,7 @@ class Hit:
     paragraph: int
     heading: str
     article: ArticleRef
+    byline_highlight: str = ""  # the article's byline, HTML-escaped, with the query's words in <mark>
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,6 +109,7 @@ class SearchResult:
     took_ms: float
     hits: list[Hit]
     partial: bool = False
+    notice: str = ""  # e.g. that an over-long query was trimmed; empty when there is nothing to say
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,21 +1,25 @@
 """Reading a Baidu-style query string into a structure; this step never fails.
 
-Space-separated items must all match; `"quoted phrase"` (ASCII or Chinese quotes) matches as written; `-word`
-excludes; `OR` (or `|`) between items makes either enough; `title:`, `source:` and `date:` filter. Unbalanced
-quotes, stray operators and lone punctuation are read as plain text, so any string a user can type is a query.
+Space-separated items must all match (`AND` between them says the same); `"quoted phrase"` (ASCII or Chinese
+quotes) matches as written; `-word` excludes; `OR` (or `|`) between items makes either enough; `title:`, `source:`,
+`author:` and `date:` filter. Unbalanced quotes, stray operators, lone punctuation and unknown `name:value` items
+are read as plain text and a known field with nothing after it is ignored, so any string a user can type is a
+query. The one thing recorded as an error is a `date:` that is not a date (`bad_dates`): it would otherwise
+silently filter everything out, so the engine refuses it like a bad `date_from` parameter.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from .normalize import normalize_text
 
 _QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』"}
 _TOKEN = re.compile(r'-?(?:"[^"]*"|“[^”]*”|「[^」]*」|『[^』]*』)|\S+')
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
-FIELDS = ("title", "source", "date")
+FIELDS = ("title", "source", "author", "date")
 
 
 @dataclass(frozen=True)
@@ -32,14 +36,21 @@ class ParsedQuery:
     exclude: list[Unit] = field(default_factory=list)
     title: list[Unit] = field(default_factory=list)
     source: list[str] = field(default_factory=list)
+    author: list[str] = field(default_factory=list)
     date_from: str | None = None
     date_to: str | None = None
     operators: bool = False  # the user used syntax: keep strict semantics, no question heuristics
     raw: str = ""
+    bad_dates: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         return not (self.groups or self.title)
+
+    @property
+    def filtered(self) -> bool:
+        """Whether anything restricts which articles count (source, author or dates)."""
+        return bool(self.source or self.author or self.date_from or self.date_to)
 
     def units(self) -> list[Unit]:
         return [u for g in self.groups for u in g] + self.title
@@ -60,37 +71,45 @@ def has_text(text: str) -> bool:
     return any(c.isalnum() for c in text)
 
 
-def _date_bounds(value: str) -> tuple[str | None, str | None]:
-    """`2024`, `2024-11`, `2024-11-30`, or `FROM..TO` with either side optional -> ISO bounds."""
-    lo, _, hi = value.partition("..") if ".." in value else (value, "", value)
-    return _expand_date(lo, low=True), _expand_date(hi, low=False)
-
-
 def _expand_date(value: str, low: bool) -> str | None:
+    """ISO bound of a year, month or day; None when `value` is not one (2024-13-45 is not)."""
     m = _DATE.match(value.strip())
     if not m:
         return None
     year, month, day = m.group(1), m.group(2), m.group(3)
+    try:
+        date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        return None
     month = f"{int(month):02d}" if month else ("01" if low else "12")
     day = f"{int(day):02d}" if day else ("01" if low else "31")
     return f"{year}-{month}-{day}"
 
 
-def _field(query: ParsedQuery, name: str, value: str) -> bool:
-    """Apply a `field:value` item; False when it is not a usable filter (then it is read as text)."""
+def _date_filter(query: ParsedQuery, text: str) -> None:
+    """`date:` bounds; a side that is given but is no date makes the whole value a bad date."""
+    lo_text, _, hi_text = text.partition("..") if ".." in text else (text, "", text)
+    lo, hi = _expand_date(lo_text, low=True), _expand_date(hi_text, low=False)
+    if (lo_text.strip() and lo is None) or (hi_text.strip() and hi is None) or (lo is None and hi is None):
+        query.bad_dates.append(text)
+        return
+    query.date_from, query.date_to = lo, hi
+
+
+def _field(query: ParsedQuery, name: str, value: str) -> None:
+    """Apply a `field:value` item (`date:` takes `2024`, `2024-11`, `2024-11-30` or `FROM..TO` with either side
+    optional); an empty value is ignored."""
     text, quoted = _strip_quotes(value)
     if not has_text(text):
-        return False
+        return
     if name == "title":
         query.title.append(Unit(_clean(text), quoted))
     elif name == "source":
         query.source.append(text)
+    elif name == "author":
+        query.author.append(_clean(text))
     else:
-        lo, hi = _date_bounds(text)
-        if lo is None and hi is None:
-            return False
-        query.date_from, query.date_to = lo, hi
-    return True
+        _date_filter(query, text)
 
 
 def parse_query(raw: str) -> ParsedQuery:
@@ -100,9 +119,12 @@ def parse_query(raw: str) -> ParsedQuery:
         if raw_token == "OR":
             pending_or = bool(query.groups)
             continue
+        if raw_token == "AND":  # what a space already says
+            continue
         token = normalize_text(raw_token)
         name, sep, value = token.partition(":")
-        if sep and name in FIELDS and _field(query, name, value):
+        if sep and name in FIELDS:
+            _field(query, name, value)
             query.operators = True
             continue
         negative = token.startswith("-") and len(token) > 1

@@ -29,8 +29,10 @@ def citation(hit: Hit) -> str:
 def render_result(result: SearchResult, color: bool = False) -> str:
     head = f"{result.total} 条结果 · 第 {result.page} 页 · {result.took_ms:.0f} ms"
     if result.partial:
-        head += " · 没有同时包含全部词语的结果，以下为部分匹配"
+        head += " · 没有完全匹配的结果，以下为部分匹配"
     lines = [click.style(head, bold=True) if color else head, ""]
+    if result.notice:
+        lines.insert(1, result.notice)
     for hit in result.hits:
         lines.append(f"{hit.rank}. {citation(hit)}")
         lines.append("   " + terminal_highlight(hit.highlight, color))

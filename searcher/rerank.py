@@ -4,11 +4,16 @@ BM25 scores each word on its own, so a long paragraph that mentions the question
 one where they stand together in a sentence. For the top candidates we therefore add how much of the question
 (its character bigrams, weighted by IDF) appears inside one window of text, and how much appears in the title.
 Measured on CMRC 2018 questions (bench/relevance.py), this lifts MRR@10 by about two points.
+
+A question that asks for a quantity (多少家, 几个, 多少人) also counts whether the paragraph has the shape of its
+answer: a number right before that measure word (4980家). Without it, 家 asked for in 有多少家 would only ever
+match inside other words (家庭, 专家), or not at all.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +25,10 @@ DEPTH = 40
 WINDOW_WEIGHT = 1.5
 TITLE_WEIGHT = 0.5
 MIN_WINDOW = 30
+ANSWER_WEIGHT = 0.8
+_QUANTITY = re.compile(r"(?:多少|几)([^\W\d_])")
+_PARTICLES = set("的了是在和与及或呢吗啊吧")
+_NUMBER = r"(?:\d[\d,.]*|[零〇一二三四五六七八九十百千万亿两]+)[多余]?[万亿]?"
 
 
 @dataclass
@@ -77,17 +86,28 @@ def _find_all(text: str, needle: str) -> list[int]:
     return found
 
 
+def answer_shape(question: str) -> re.Pattern[str] | None:
+    """For a question asking 多少X / 几X: a number followed by X (the measure word), else None. 多少的 asks
+    for no unit."""
+    units = {m.group(1) for m in _QUANTITY.finditer(normalize_text(question))} - _PARTICLES
+    return re.compile(_NUMBER + "[" + "".join(sorted(units)) + "]") if units else None
+
+
 def rerank(candidates: list[Candidate], question: str, weights: dict[str, float]) -> list[Candidate]:
-    """New scores (BM25 relative to the best, plus proximity and title coverage), best first."""
+    """New scores (BM25 relative to the best, plus proximity, title coverage and the answer's shape), best
+    first."""
     if not candidates or not weights:
         return candidates
     total = sum(weights.values())
     width = max(MIN_WINDOW, 3 * len(question))
     top = max(c.score for c in candidates) or 1.0
+    shape = answer_shape(question)
     for c in candidates:
         doc = c.document()
         title = normalize_text(doc.get("title", ""))
-        window = window_coverage(doc.get("text", ""), weights, width) / total
+        text = doc.get("text", "")
+        window = window_coverage(text, weights, width) / total
         in_title = sum(w for g, w in weights.items() if g in title) / total
-        c.score = c.score / top + WINDOW_WEIGHT * window + TITLE_WEIGHT * in_title
+        answer = ANSWER_WEIGHT if shape and shape.search(normalize_text(text)) else 0.0
+        c.score = c.score / top + WINDOW_WEIGHT * window + TITLE_WEIGHT * in_title + answer
     return sorted(candidates, key=lambda c: -c.score)

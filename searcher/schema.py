@@ -9,7 +9,8 @@ from .resources import Resources
 
 
 def build_schema(resources: Resources) -> Schema:
-    """Words and n-grams of the paragraph, title and heading; exact-match fields for filters and updates."""
+    """Words and n-grams of the paragraph, title, heading and byline; exact-match fields for filters and updates;
+    columns (sortable) for what results are folded and ordered by: article, paragraph, date."""
     words = JiebaTokenizer(resources.words, resources.synonyms)
     chars = GramTokenizer()
     return Schema(
@@ -22,9 +23,10 @@ def build_schema(resources: Resources) -> Schema:
         title_grams=TEXT(analyzer=chars, phrase=True),
         heading=TEXT(analyzer=words, stored=True, phrase=True),
         heading_grams=TEXT(analyzer=chars, phrase=True),
-        byline=STORED,
+        byline=TEXT(analyzer=words, stored=True, phrase=True),
+        byline_grams=TEXT(analyzer=chars, phrase=True),
         source=ID(stored=True),
-        date=ID(stored=True),
+        date=ID(stored=True, sortable=True),
         source_url=STORED,
         page=STORED,
         continued=STORED,

@@ -39,9 +39,6 @@ CHECKS = [
 # Known failures on main, each reproduced by a strict xfail test; until its fix merges the fuzzer steers around it
 # (else the suite would fail at random). Remove an entry together with its test's xfail marker.
 KNOWN_FAILURES = {
-    "issue 12 item 3, branch semantics: test_per_article_with_a_filter_is_not_a_500":
-        lambda case: bool((case.query or {}).get("per_article")) and any(
-            (case.query or {}).get(k) not in (None, "") for k in ("source", "date_from", "date_to")),
 }
 # Examples per path: searching has the most parameters; every upload that is accepted commits to the index.
 EXAMPLES = {"/api/search": 150, "/api/articles": 60}
@@ -89,7 +86,6 @@ def test_every_response_is_documented_and_never_a_5xx(api_schema: Any, method: s
     check()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 3: fixed on branch semantics (then drop it from KNOWN_FAILURES)")
 @pytest.mark.parametrize("query", [{"date_from": "2000-01-01"}, {"date_to": "2030-01-01"}, {"source": "嘉兴日报"}])
 def test_per_article_with_a_filter_is_not_a_500(fuzz_app: Flask, query: dict[str, str]) -> None:
     response = fuzz_app.test_client().get("/api/search", query_string={"q": "光伏", "per_article": "1", **query})

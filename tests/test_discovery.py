@@ -36,10 +36,16 @@ def test_explicit_dates_win_over_written_ones(engine: Engine) -> None:
 
 
 def test_typo_is_offered_not_forced_when_something_was_found(engine: Engine) -> None:
-    assert engine.search("隆基录能 投产").total > 0  # partial matches: 投产 is found
-    result = search_with_discovery(engine, "隆基录能 投产")
-    assert result["suggestion"] == "隆基绿能 投产" and result["corrected"] is False
-    assert result["query"] == "隆基录能 投产" and result["partial"] is True
+    assert engine.search("光伏 佳兴").total > 0  # partial matches: 光伏 alone
+    result = search_with_discovery(engine, "光伏 佳兴")
+    assert result["suggestion"] == "光伏 嘉兴" and result["corrected"] is False
+    assert result["query"] == "光伏 佳兴" and result["partial"] is True
+
+
+def test_a_typo_that_finds_nothing_is_corrected(engine: Engine) -> None:
+    assert engine.search("隆基录能").total == 0  # a typed run is never an OR of its pieces
+    result = search_with_discovery(engine, "隆基录能")
+    assert result["suggestion"] == "隆基绿能" and result["corrected"] is True and result["total"] > 0
 
 
 def test_query_that_finds_nothing_is_run_as_corrected(engine: Engine) -> None:

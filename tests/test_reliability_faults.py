@@ -394,8 +394,6 @@ def probe_until_recovered(server: Any, corpus: Path, index: Path) -> tuple[list[
     return seen, time.monotonic() - started, done.stdout + done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 4: not fixed yet; branch ingest answers 503 on a cold open, "
-                   "but a serving process still dies with SIGBUS (exit -7) reading the truncated, memory-mapped file")
 def test_a_truncated_segment_gives_503_naming_the_rebuild_then_recovers(site: dict[str, Any]) -> None:
     server, corpus, index = site["server"], site["corpus"], site["index"]
     segment = max((index / "gen-000001").glob("*.seg"), key=lambda p: p.stat().st_size)

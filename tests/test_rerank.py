@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from searcher.rerank import Candidate, alnum_bigrams, rerank, window_coverage
+from searcher.rerank import Candidate, alnum_bigrams, answer_shape, rerank, window_coverage
 
 
 def test_bigrams_ignore_punctuation_and_fold_width():
@@ -29,3 +29,18 @@ def test_title_coverage_counts():
     a = Candidate({"text": "一款游戏。", "title": "战国无双3"}, 1.0)
     b = Candidate({"text": "一款游戏。", "title": "别的"}, 1.0)
     assert rerank([b, a], "战国无双", weights)[0] is a
+
+
+def test_a_quantity_question_knows_the_shape_of_its_answer():
+    shape = answer_shape("嘉兴的社会组织有多少家？")
+    assert shape.search("登记社会组织4980家") and shape.search("两千多家企业") and shape.search("1.2万家")
+    assert not shape.search("阳光家庭社工事务所") and not shape.search("专家认为")
+    assert answer_shape("水深多少的海域") is None and answer_shape("光伏企业在哪里") is None
+
+
+def test_the_paragraph_with_the_answer_shape_wins_a_close_call():
+    question = "嘉兴的社会组织有多少家"
+    weights = {g: 1.0 for g in alnum_bigrams(question)}
+    family = Candidate({"text": "嘉兴市阳光家庭社工事务所是一个社会组织。", "title": ""}, 1.0)
+    count = Candidate({"text": "全市登记社会组织4980家。", "title": ""}, 1.0)
+    assert rerank([family, count], question, weights)[0] is count

@@ -18,11 +18,12 @@ def seed_articles():
 
 
 def scan(articles, needle: str) -> set[str]:
-    """Paragraph ids whose text contains the needle (normalised): a hit always shows what was searched for."""
+    """Paragraph ids whose text contains the needle (normalised), and first paragraphs of the articles whose
+    byline does (they stand for the article): a hit always shows what was searched for."""
     found = set()
     for a in articles:
         for p in a.paragraphs:
-            if needle in normalize_text(p.text):
+            if needle in normalize_text(p.text) or (p.number == 1 and needle in normalize_text(a.byline)):
                 found.add(f"{a.id}-p{p.number}")
     return found
 

@@ -62,10 +62,10 @@ def test_search_has_exactly_the_result_shape(client: FlaskClient, document: dict
     response = client.get("/api/search", query_string={"q": WORD})
     assert response.status_code == 200
     body = response.get_json()
-    assert list(body) == ["query", "total", "page", "size", "took_ms", "hits", "partial", "suggestion", "corrected",
-                          "date_filter", "folded"]
+    assert list(body) == ["query", "total", "page", "size", "took_ms", "hits", "partial", "notice", "suggestion",
+                          "corrected", "date_filter", "folded"]
     assert set(body["hits"][0]) == {"id", "rank", "score", "text", "highlight", "paragraph", "heading", "article",
-                                    "also_in"}
+                                    "byline_highlight", "also_in"}
     assert set(body["hits"][0]["article"]) == {
         "id", "title", "byline", "source", "date", "file", "url", "source_url",
     }  # fmt: skip
@@ -294,7 +294,8 @@ def test_openapi_document_describes_every_api_route(index_dir: Path, document: d
     for ref in _refs(document):
         assert ref.removeprefix("#/components/schemas/") in document["components"]["schemas"], ref
     parameters = {p["name"] for p in document["paths"]["/api/search"]["get"]["parameters"]}
-    assert parameters == {"q", "page", "size", "source", "date_from", "date_to", "per_article", "fold"}
+    assert parameters == {"q", "page", "size", "source", "date_from", "date_to", "per_article", "author", "sort",
+                          "range", "fold"}
 
 
 def _refs(node: Any) -> list[str]:

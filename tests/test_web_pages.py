@@ -63,11 +63,11 @@ def test_home_is_an_accessible_form(client: FlaskClient) -> None:
     assert tags.find("meta", name="viewport")
     form = tags.find("form", role="search")[0]
     assert form["action"] == "/search" and form["method"] == "get"
-    for control in ("q", "source", "date_from", "date_to"):
+    for control in ("q", "source", "date_from", "date_to", "sort", "range"):
         assert tags.find("label", **{"for": control}), control
         assert [t for t in tags.tags if t[1].get("id") == control and t[1].get("name") == control]
     options = [a.get("value") for a in tags.find("option")]
-    assert options == ["", *sorted(SOURCES)]
+    assert options == ["relevance", "newest", "", "day", "week", "month", "year", "", *sorted(SOURCES)]
     date_from = tags.find("input", id="date_from")[0]
     assert date_from["type"] == "date" and date_from["min"] and date_from["max"]
     assert 'class="results"' not in html
@@ -217,7 +217,7 @@ def test_no_results_message(client: FlaskClient) -> None:
     assert "没有找到与“<strong>恐龙化石</strong>”相关的段落" in html
     assert '<li class="hit">' not in html and '<nav class="pagination"' not in html
     filtered = page(client, "/search", q=MISSING, source=SOURCES[0])
-    assert "去掉来源和日期筛选再试" in filtered
+    assert "去掉来源、作者和日期筛选再试" in filtered
 
 
 @pytest.mark.parametrize(

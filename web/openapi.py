@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from searcher import __version__
-from searcher.engine import MAX_PAGE_SIZE, MAX_PER_ARTICLE, MAX_QUERY_CHARS
+from searcher.engine import MAX_PAGE_SIZE, MAX_PER_ARTICLE, MAX_QUERY_CHARS, RANGES, SORTS
+from searcher.querying import MAX_PHRASE_CHARS, MAX_PIECES
 from searcher.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES
 
 from .admin import MAX_ARTICLES_PER_REQUEST
@@ -63,6 +64,10 @@ SCHEMAS: dict[str, Any] = {
             "paragraph": {"type": "integer", "minimum": 1, "description": "paragraph number (第N段)"},
             "heading": {"type": "string", "description": "subheading the paragraph stands under, or empty"},
             "article": _ref("ArticleRef"),
+            "byline_highlight": {
+                "type": "string",
+                "description": "the article's byline, HTML-escaped, with the matched words in <mark>…</mark>",
+            },
         },
         "One ranked paragraph.",
     ),
@@ -75,10 +80,16 @@ SCHEMAS: dict[str, Any] = {
             "took_ms": {"type": "number", "minimum": 0},
             "partial": {
                 "type": "boolean",
-                "description": "true when no paragraph holds every word and these are partial matches",
+                "description": "true when no paragraph holds every word and these hits hold only some of them",
             },
             "hits": {"type": "array", "items": _ref("Hit")},
-        }
+            "notice": {
+                "type": "string",
+                "description": f"empty, or what was changed: a query over {MAX_PIECES} distinct words or with a "
+                f"quoted phrase over {MAX_PHRASE_CHARS} characters is trimmed, and says so here",
+            },
+        },
+        "total counts exactly the hits that can be paged through (after filters and per_article folding).",
     ),
     "Paragraph": _object({"number": {"type": "integer", "minimum": 1}, "text": STRING, "heading": STRING}),
     "Dropped": _object({"text": STRING, "reason": STRING}, "A block that is not body text (caption, ad...), and why."),
@@ -144,7 +155,13 @@ SEARCH_PARAMETERS = [
     _query(
         "q",
         {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
-        "query words; quotes make a phrase",
+        "Query. Space-separated words must all be found: each in the paragraph, or (for all but one of them) in "
+        "its heading, its article's title or byline; what is typed without spaces (嘉兴光伏, 4980家) must be found "
+        "in the paragraph as typed or as all of its words, a character segmentation split off (家 in 4980家) only "
+        "next to its neighbour. \"quoted text\" matches exactly that text; -word excludes; a OR b; title:, "
+        "source:, author: and date: (2024, 2024-11, 2024-11-30, FROM..TO) filter, and a filter alone lists its "
+        "articles newest first. Natural-language questions are ranked instead. When nothing holds every word, "
+        "hits holding some of them come with partial=true; words found nowhere give total 0.",
         required=True,
     ),
     _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER, "default": 1},
@@ -155,6 +172,11 @@ SEARCH_PARAMETERS = [
     _query("date_to", {"type": "string", "format": "date"}, "only articles dated on or before (YYYY-MM-DD)"),
     _query("per_article", {"type": "integer", "minimum": 1, "maximum": MAX_PER_ARTICLE},
            "at most this many paragraphs from one article"),
+    _query("author", {"type": "string"}, "only articles whose byline holds this name (like author: in q)"),
+    _query("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"},
+           "relevance, or newest first (then by relevance)"),
+    _query("range", {"type": "string", "enum": list(RANGES)},
+           "only articles dated within the last day, week, month (30 days) or year (365 days), up to today"),
 ]
 
 extend_search_schemas(SCHEMAS, SEARCH_PARAMETERS)

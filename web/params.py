@@ -32,6 +32,9 @@ class SearchParams:
     date_from: str | None = None
     date_to: str | None = None
     per_article: int | None = None
+    author: str | None = None
+    sort: str = "relevance"
+    range: str | None = None
 
     def engine_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for `Engine.search` (everything but the query)."""
@@ -46,15 +49,18 @@ class SearchParams:
             args.pop("page")
         if args.get("size") == DEFAULT_SIZE:
             args.pop("size")
+        if args.get("sort") == "relevance":
+            args.pop("sort")
         return {key: value for key, value in args.items() if value not in (None, "")}
 
     @property
     def filtered(self) -> bool:
-        return bool(self.source or self.date_from or self.date_to)
+        return bool(self.source or self.author or self.date_from or self.date_to or self.range)
 
 
 def parse_search_args(args: MultiDict[str, str]) -> SearchParams:
-    """Read q/page/size/source/date_from/date_to/per_article; raises BadQuery for numbers that are not integers."""
+    """Read q/page/size/source/date_from/date_to/per_article/author/sort/range; raises BadQuery for numbers that
+    are not integers (the engine checks the rest)."""
     return SearchParams(
         q=args.get("q", "").strip(),
         page=_int(args, "page", 1),
@@ -63,6 +69,9 @@ def parse_search_args(args: MultiDict[str, str]) -> SearchParams:
         date_from=_date(args, "date_from"),
         date_to=_date(args, "date_to"),
         per_article=_int(args, "per_article", 0) or None,
+        author=_text(args, "author"),
+        sort=_text(args, "sort") or "relevance",
+        range=_text(args, "range"),
     )
 
 

@@ -1,0 +1,67 @@
+"""The engines a benchmark run compares: this project's `searcher` and the peers of the shared harness
+(../shared/bench/peers.py: Whoosh as tutorials set it up, tantivy and SQLite FTS5 over jieba words).
+
+Every engine answers `search(query, variant, k)` with source paragraph ids, so ranked lists compare across engines.
+The peers index the paragraphs one by one (`build(docs)`); this engine reads the prepared corpus directory through
+its normal JSONL reader and `build_index`, as `searcher build` does.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench_data import PEERS, paragraph_id
+
+sys.path.insert(0, str(PEERS))
+import peers  # noqa: E402  (the shared harness, read-only beside the project)
+
+PEER_ENGINES = ("whoosh_naive", "tantivy", "sqlite_fts5")
+SEARCHER = "searcher"
+
+
+class SearcherEngine(peers.Engine):
+    """`build_index` with the CLI's defaults (two writer processes on two cores) and `Engine.search`, top 10 with
+    highlights, exactly what `searcher search --json` and /api/search do."""
+
+    name = SEARCHER
+    variants = ("default",)
+
+    def __init__(self, workdir: str) -> None:
+        super().__init__(workdir)
+        from searcher.engine import Engine
+        from searcher.indexing import build_index
+
+        self._engine_class, self._build_index = Engine, build_index
+        self.index_dir = Path(workdir) / "index"
+        self.procs = min(2, os.cpu_count() or 1)
+        self.engine: Any = None
+        self.paragraphs = 0
+
+    def build_corpus(self, corpus: Path) -> None:
+        report = self._build_index(corpus, self.index_dir, procs=self.procs)
+        self.paragraphs = report.paragraphs
+        self.engine = self._engine_class(self.index_dir)
+        self.engine.warm_up()
+
+    def search(self, query: str, variant: str, k: int) -> list[str]:
+        result = self.engine.search(query[:500], size=k)
+        return [paragraph_id(hit.article.id, hit.paragraph) for hit in result.hits]
+
+    def index_bytes(self) -> int:
+        return peers.dir_bytes(str(self.index_dir))
+
+    def version(self) -> str:
+        from importlib.metadata import version
+
+        return f"searcher {version('searcher')}, whoosh-reloaded {version('whoosh-reloaded')}"
+
+
+def create(name: str, workdir: str) -> peers.Engine:
+    if name == SEARCHER:
+        return SearcherEngine(workdir)
+    if name not in PEER_ENGINES:
+        raise ValueError(f"unknown engine {name!r}; known: {', '.join((SEARCHER, *PEER_ENGINES))}")
+    return peers.ENGINES[name](workdir)

@@ -1,0 +1,150 @@
+"""One benchmark command: this engine and its peers, in one run on one machine, at one or more corpus sizes.
+
+    python3 bench/run.py [--paragraphs 40k,112k,1.1m] [--engines searcher,whoosh_naive,tantivy,sqlite_fts5]
+    make bench PARAGRAPHS=40k,112k
+
+Per size it prepares the corpus (the CMRC 2018 dev paragraphs plus the first N news paragraphs; 1.1m is the news ten
+times over with new ids) under bench/.cache, and per engine, in its own process: build seconds, paragraphs/s, index
+MB, peak RSS building and querying, and p50/p95/p99 (top 10, warm) of 200 keyword queries (the peer harness's
+make_queries.py), 200 quoted phrases and 500 CMRC questions (MRR@10, R@10), with the share of top-10 hits holding
+every query word verbatim (exact-P@10). Then `searcher serve` on this engine's index: time to the first answer after
+start, and wrk (16 connections, 20 s, loopback) for requests/s and latency percentiles.
+
+Benchmark-only dependencies (tantivy, psutil, py-spy) live in bench/.venv, which this script creates (`pip install
+-e '.[bench]'`) and re-runs itself in; the product's .venv is never touched. wrk comes from Debian (`make
+bench-deps`). Writes RESULT.json and RESULT.md (default bench/results/run-DATE); indexes go to bench/.cache/idx and
+are deleted after each engine unless --keep-index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+VENV = HERE / ".venv"
+DEFAULT_ENGINES = "searcher,whoosh_naive,tantivy,sqlite_fts5"
+
+
+def ensure_venv() -> None:
+    """Re-run inside bench/.venv, creating it (with the project and its `bench` extra) if needed."""
+    python = VENV / "bin" / "python"
+    if Path(sys.prefix).resolve() == VENV.resolve():
+        return
+    stamp = VENV / ".installed"
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    if not python.exists() or not stamp.exists() or stamp.read_text(encoding="utf-8") != pyproject:
+        print(f"setting up {VENV} (benchmark-only dependencies)", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "-e", f"{ROOT}[bench]"], check=True)
+        stamp.write_text(pyproject, encoding="utf-8")
+    os.execv(str(python), [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def run_engine(name: str, corpus: Path, query_specs: list[str], workdir: Path, timeout: int) -> dict:
+    """One engine's worker process; its result, or what went wrong."""
+    result = workdir.with_suffix(".json")
+    result.unlink(missing_ok=True)
+    cmd = [sys.executable, str(HERE / "worker.py"), "--engine", name, "--corpus", str(corpus),
+           "--workdir", str(workdir), "--result", str(result)]
+    cmd += [x for spec in query_specs for x in ("--queries", spec)]
+    started = time.perf_counter()
+    try:
+        rc = subprocess.run(cmd, timeout=timeout, check=False).returncode
+    except subprocess.TimeoutExpired:
+        rc = f"timeout after {timeout} s"
+    if rc == 0 and result.exists():
+        res = json.loads(result.read_text(encoding="utf-8"))
+        result.unlink()
+    else:
+        res = {"engine": name, "error": f"failed (rc={rc})"}
+    res["worker_wall_s"] = round(time.perf_counter() - started, 1)
+    return res
+
+
+def keyword_list(path: Path) -> list[str]:
+    return [json.loads(line)["query"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def measure_size(size: int, args: argparse.Namespace, report: dict, save) -> None:
+    from bench_data import CACHE, keyword_queries, label, phrase_queries, prepare_corpus, question_queries
+    from http_load import measure
+
+    name = label(size)
+    log(f"== {name}: preparing corpus and queries")
+    corpus = prepare_corpus(size)
+    sample_from = min(40_000, min(args.sizes))
+    keywords = keyword_queries(sample_from, args.keywords)
+    specs = [f"keywords={keywords}", f"phrases={phrase_queries(sample_from, args.phrases)}",
+             f"questions={question_queries()}:{args.questions}"]
+    entry = {"label": name, "paragraphs": int((corpus / ".done").read_text()),
+             "queries": {"keywords": args.keywords, "phrases": args.phrases, "questions": args.questions},
+             "engines": []}
+    report["sizes"].append(entry)
+    for engine in args.engines:
+        workdir = CACHE / "idx" / f"{engine}-{name}"
+        log(f"== {name}: {engine}")
+        res = run_engine(engine, corpus, specs, workdir, args.timeout)
+        if engine == "searcher" and "build_s" in res and args.http_seconds > 0:
+            log(f"== {name}: searcher serve + wrk {args.connections} connections, {args.http_seconds} s")
+            res["http"] = measure(str(VENV / "bin" / "searcher"), workdir / "index", corpus, keyword_list(keywords),
+                                  args.http_seconds, args.connections, args.server_threads, args.http_warmup)
+        entry["engines"].append(res)
+        if not args.keep_index:
+            shutil.rmtree(workdir, ignore_errors=True)
+        save()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--paragraphs", default="40k", help="comma-separated sizes: 40k, 112k (all news), 1.1m, 5000...")
+    ap.add_argument("--engines", default=DEFAULT_ENGINES)
+    ap.add_argument("--keywords", type=int, default=200, help="keyword queries (make_queries.py)")
+    ap.add_argument("--phrases", type=int, default=200, help="quoted-phrase queries")
+    ap.add_argument("--questions", type=int, default=500, help="CMRC 2018 dev questions (seeded sample)")
+    ap.add_argument("--http-seconds", type=int, default=20, help="wrk duration; 0 skips the HTTP measurement")
+    ap.add_argument("--http-warmup", type=int, default=0, help="seconds of unmeasured wrk load before the measured run")
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--server-threads", type=int, default=8, help="searcher serve --threads")
+    ap.add_argument("--timeout", type=int, default=6 * 3600, help="seconds per engine and size")
+    ap.add_argument("--keep-index", action="store_true", help="keep the indexes under bench/.cache/idx")
+    ap.add_argument("--out", help="result path without suffix (default bench/results/run-DATE)")
+    args = ap.parse_args()
+    ensure_venv()
+    sys.path.insert(0, str(HERE))
+    from bench_data import parse_size
+    from report import markdown
+
+    args.sizes = [parse_size(s) for s in args.paragraphs.split(",") if s.strip()]
+    args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    out = Path(args.out or HERE / "results" / f"run-{time.strftime('%Y%m%d-%H%M')}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    report = {"meta": {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "command": " ".join(sys.argv),
+                       "machine": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
+                       "note": "2 cores shared with other work: compare ratios within one run"},
+              "sizes": []}
+
+    def save() -> None:
+        out.with_suffix(".json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        out.with_suffix(".md").write_text(markdown(report), encoding="utf-8")
+
+    for size in args.sizes:
+        measure_size(size, args, report, save)
+    print(markdown(report))
+    log(f"wrote {out.with_suffix('.json')} and {out.with_suffix('.md')}")
+
+
+if __name__ == "__main__":
+    main()
