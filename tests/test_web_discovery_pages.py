@@ -196,6 +196,8 @@ def test_exports_and_the_feed_are_linked(client: FlaskClient) -> None:
     assert urlsplit(html_lib.unescape(links["订阅 (Atom)"])).path == "/feeds/search.atom"
     for href in links.values():
         assert query_of(href)["q"] == ["隆基绿能"] and query_of(href)["source"] == ["嘉兴日报"]
+    assert query_of(links["订阅 (Atom)"])["sort"] == ["newest"]  # a followed topic shows its newest first
+    assert "sort" not in query_of(links["导出 CSV"])  # the exports keep the page's order
     head = html.split("</head>")[0]
     feed = one(r'<link rel="alternate" type="application/atom\+xml"[^>]*href="([^"]+)"', head)
     assert html_lib.unescape(feed) == html_lib.unescape(links["订阅 (Atom)"])
@@ -246,6 +248,9 @@ def test_advanced_form_sends_the_reader_to_the_results(client: FlaskClient) -> N
     assert query_of(response.headers["Location"]) == {"q": ["隆基绿能 -逆变器 source:浙江日报"]}
     body = api(client, q="隆基绿能 -逆变器 source:浙江日报")
     assert [h["id"] for h in body["hits"]] == ["longi-2-p1"]  # longi-2-p2 names 逆变器
+    by_author = client.get("/advanced", query_string={"all": "光伏", "author": "高 政"}).headers["Location"]
+    assert query_of(by_author) == {"q": ["光伏 author:高政"]}
+    assert {h["article"]["id"] for h in api(client, q="光伏 author:高政")["hits"]} == {"longi-2"}
     empty = client.get("/advanced")
     assert empty.status_code == 302 and urlsplit(empty.headers["Location"]).path == "/"
 
