@@ -64,14 +64,20 @@ def parse_written_date(query: str, today: date) -> WrittenDate:
     """The first date expression in `query` as a range relative to `today`; (query, None, None, None) if none.
 
     An impossible date (2023年2月29日, 13月) is left in the query as text rather than guessed at."""
+    return find_written_date(query, today)[0]
+
+
+def find_written_date(query: str, today: date) -> tuple[WrittenDate, str]:
+    """`parse_written_date` and the expression as it was written (`去年`, `2024年12月`; empty if none), so that
+    a corrected query can put the date back as the reader typed it."""
     candidates = [m for m in (_ABSOLUTE.search(query), _RELATIVE.search(query)) if m]
     for match in sorted(candidates, key=lambda m: m.start()):
         resolved = _absolute(match, today) if match.re is _ABSOLUTE else _relative(match.group(), today)
         if resolved is not None:
             start, end, label = resolved
             rest = " ".join((query[: match.start()] + " " + query[match.end():]).split())
-            return WrittenDate(rest, start.isoformat(), end.isoformat(), label)
-    return WrittenDate(query, None, None, None)
+            return WrittenDate(rest, start.isoformat(), end.isoformat(), label), match.group()
+    return WrittenDate(query, None, None, None), ""
 
 
 def _absolute(match: re.Match[str], today: date) -> tuple[date, date, str] | None:

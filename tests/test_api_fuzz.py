@@ -129,6 +129,7 @@ READ_REQUESTS = {
     "/api/articles/{id}/keywords": [("news-1", 200), ("nope", 404)],
     "/api/articles/{id}/related": [("news-1", 200), ("nope", 404)],
     "/api/paragraphs/{id}/duplicates": [("news-1-p1", 200), ("nope", 404)],
+    "/api/paragraphs/{id}/related": [("news-1-p1", 200), ("nope", 404)],
     "/api/search.json": [("?q=光伏", 200), ("", 400)],
     "/api/search.csv": [("?q=光伏", 200), ("", 400)],
     "/feeds/search.atom": [("?q=光伏", 200), ("", 400)],

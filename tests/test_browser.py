@@ -9,10 +9,12 @@ import json
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from web_fixtures import SOURCES, UNIQUE, WORD, write_corpus
 
 from searcher.indexing import build_index
@@ -47,7 +49,13 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     corpus = write_corpus(root / "corpus")
     (corpus / "long.jsonl").write_text(json.dumps(LONG, ensure_ascii=False) + "\n", encoding="utf-8")
     build_index(corpus, root / "index")
-    app = create_app({"INDEX_DIR": str(root / "index")})
+    with served(create_app({"INDEX_DIR": str(root / "index")})) as url:
+        yield url
+
+
+@contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """The app under waitress on a free loopback port, as `searcher serve` runs it; yields its base URL."""
     server: Any = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
@@ -135,10 +143,15 @@ def test_citation_is_copyable(page: Any, base_url: str) -> None:
     page.goto(f"{base_url}/search?q={UNIQUE}")
     details = page.locator("details.cite").first
     details.locator("summary").click()
-    text = details.locator(".cite-text").inner_text()
+    assert details.locator("#cite-1-gbt").inner_text() == \
+        "[1] 平湖绿色能源发展调查（3）[N]. 浙江日报, 2023-10-13. https://example.com/news/3."
+    assert details.locator("#cite-1-plain").inner_text() == \
+        "《平湖绿色能源发展调查（3）》，浙江日报，2023年10月13日，第4段。"
+    text = details.locator("#cite-1").inner_text()
     assert "第4段" in text and "/articles/" in text
-    # The copy button is hidden in the HTML and shown by /static/app.js.
-    assert details.locator("button.copy-button").is_visible()
+    # The copy buttons are hidden in the HTML and shown by /static/app.js.
+    buttons = details.locator("button.copy-button")
+    assert buttons.count() == 3 and all(buttons.nth(i).is_visible() for i in range(3))
 
 
 def test_phone_layout_does_not_scroll_sideways(browser: Any, base_url: str) -> None:

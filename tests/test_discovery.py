@@ -19,7 +19,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
 def test_written_date_becomes_the_filter(engine: Engine) -> None:
     result = search_with_discovery(engine, "2024年12月 隆基绿能", size=20)
     assert result["date_filter"] == {"text": "2024年12月 隆基绿能", "label": "2024年12月",
-                                     "date_from": "2024-12-01", "date_to": "2024-12-31"}
+                                     "date_from": "2024-12-01", "date_to": "2024-12-31", "rest": "隆基绿能"}
     assert result["query"] == "隆基绿能" and result["total"] > 0
     assert {h["article"]["date"][:7] for h in result["hits"]} == {"2024-12"}
 

@@ -62,9 +62,10 @@ def test_search_has_exactly_the_result_shape(client: FlaskClient, document: dict
     response = client.get("/api/search", query_string={"q": WORD})
     assert response.status_code == 200
     body = response.get_json()
-    assert list(body) == ["query", "total", "page", "size", "took_ms", "hits", "partial", "notice"]
+    assert list(body) == ["query", "total", "page", "size", "took_ms", "hits", "partial", "notice", "suggestion",
+                          "corrected", "date_filter", "folded"]
     assert set(body["hits"][0]) == {"id", "rank", "score", "text", "highlight", "paragraph", "heading", "article",
-                                    "byline_highlight"}
+                                    "byline_highlight", "also_in"}
     assert set(body["hits"][0]["article"]) == {
         "id", "title", "byline", "source", "date", "file", "url", "source_url",
     }  # fmt: skip
@@ -81,6 +82,9 @@ def test_search_equals_the_library_result(client: FlaskClient, index_dir: Path) 
     expected = Engine(index_dir).search(UNIQUE).to_dict()
     for item in (body, expected):
         item.pop("took_ms")
+    # The discovery fields come on top of the library's result (nothing to correct, no date, nothing folded).
+    assert [body.pop(key) for key in ("suggestion", "corrected", "date_filter", "folded")] == [None, False, None, 0]
+    assert [hit.pop("also_in") for hit in body["hits"]] == [[]]
     assert body == expected
     assert body["total"] == 1
     hit = body["hits"][0]
@@ -291,7 +295,7 @@ def test_openapi_document_describes_every_api_route(index_dir: Path, document: d
         assert ref.removeprefix("#/components/schemas/") in document["components"]["schemas"], ref
     parameters = {p["name"] for p in document["paths"]["/api/search"]["get"]["parameters"]}
     assert parameters == {"q", "page", "size", "source", "date_from", "date_to", "per_article", "author", "sort",
-                          "range"}
+                          "range", "fold"}
 
 
 def _refs(node: Any) -> list[str]:

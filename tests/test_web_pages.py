@@ -107,8 +107,11 @@ def test_result_links_open_the_article_at_the_paragraph(client: FlaskClient) -> 
 
 def test_citation_block(client: FlaskClient) -> None:
     html = page(client, "/search", q=UNIQUE)
-    match = re.search(r'<details class="cite">\s*<summary>引用</summary>\s*<p class="cite-text" id="cite-1">(.*?)</p>',
-                      html, re.S)  # fmt: skip
+    forms = dict(re.findall(r'<p class="cite-text" id="cite-1-(\w+)">(.*?)</p>', html))
+    assert forms == {"gbt": "[1] 平湖绿色能源发展调查（3）[N]. 浙江日报, 2023-10-13. https://example.com/news/3.",
+                     "plain": "《平湖绿色能源发展调查（3）》，浙江日报，2023年10月13日，第4段。"}
+    assert 'data-copy-target="cite-1-gbt" hidden' in html and 'data-copy-target="cite-1-plain" hidden' in html
+    match = re.search(r'<dt>带链接</dt><dd><p class="cite-text" id="cite-1">(.*?)</p>', html, re.S)
     assert match
     text = match.group(1)
     assert text.startswith("《平湖绿色能源发展调查（3）》，")

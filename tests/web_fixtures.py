@@ -127,9 +127,10 @@ def schema_errors(instance: Any, schema: dict[str, Any], document: dict[str, Any
     errors: list[str] = []
     expected = schema.get("type")
     if expected is not None:
-        types = _TYPES[expected]
+        names = [expected] if isinstance(expected, str) else expected  # ["string", "null"]: nullable
+        types = tuple(t for name in names for t in _TYPES[name])
         # bool is an int subclass in Python but not an integer in JSON.
-        if not isinstance(instance, types) or (isinstance(instance, bool) and expected != "boolean"):
+        if not isinstance(instance, types) or (isinstance(instance, bool) and "boolean" not in names):
             return [f"{at}: expected {expected}, got {type(instance).__name__}"]
     if isinstance(instance, dict):
         for key in schema.get("required", []):

@@ -35,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from . import admin, api, discovery, errors, messages, pages, security, state
+    from . import admin, api, discovery, discovery_pages, errors, messages, pages, security, state
 
     app.add_template_filter(messages.for_page, "zh")
     state.init_app(app)
@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(discovery.bp)
+    app.register_blueprint(discovery_pages.bp)
     admin.init_app(app)  # only when ADMIN_TOKEN is set
     return app
 

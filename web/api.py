@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify, request
 
 from searcher.errors import BadQuery
 
+from .discovery import discovered_search, fold_requested
 from .openapi import openapi_document
 from .params import parse_search_args
 from .state import get_engine
@@ -24,8 +25,7 @@ def search() -> Any:
     params = parse_search_args(request.args)
     if not params.q:
         raise BadQuery("missing query parameter q（缺少查询词 q）")
-    result = get_engine().search(params.q, **params.engine_kwargs())
-    return jsonify(result.to_dict())
+    return jsonify(discovered_search(params, fold=fold_requested()))
 
 
 @bp.get("/articles/<path:article_id>")

@@ -12,11 +12,12 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from searcher import autocomplete, duplicates, feeds, keywords, spelling
+from searcher.discovery import paragraph_related, search_with_discovery
 from searcher.errors import BadQuery, NotFound
 from searcher.vocabulary import Vocabulary, cached_vocabulary, ready_vocabulary
 from searcher.written_dates import parse_written_date
 
-from .params import parse_search_args
+from .params import SearchParams, parse_search_args
 from .state import get_engine
 
 bp = Blueprint("discovery", __name__)
@@ -31,6 +32,11 @@ def _vocabulary() -> Vocabulary | None:
     if current_app.config.get("DISCOVERY_WAIT"):
         return cached_vocabulary(index_key, generation, searcher)
     return ready_vocabulary(index_key, generation, searcher)
+
+
+def warm_vocabulary() -> None:
+    """Start building the vocabulary when the start page is shown, so that it is ready by the first keystroke."""
+    _vocabulary()
 
 
 def _required(name: str, limit: int = 500) -> str:
@@ -90,6 +96,12 @@ def related(article_id: str) -> Any:
     return jsonify({"id": article.id, "keywords": words} | keywords.related(searcher, words, article.id))
 
 
+@bp.get("/api/paragraphs/<path:paragraph_id>/related")
+def paragraph_related_json(paragraph_id: str) -> Any:
+    _, searcher = get_engine().whoosh_searcher()
+    return jsonify(paragraph_related(searcher, paragraph_id))
+
+
 @bp.get("/api/paragraphs/<path:paragraph_id>/duplicates")
 def paragraph_duplicates(paragraph_id: str) -> Any:
     _, searcher = get_engine().whoosh_searcher()
@@ -101,11 +113,23 @@ def paragraph_duplicates(paragraph_id: str) -> Any:
     return jsonify(id=paragraph_id, duplicates=found, articles=articles)
 
 
+def discovered_search(params: SearchParams, fold: bool) -> dict[str, Any]:
+    """The one search behind the page, /api/search and the exports: written dates, did you mean, folding."""
+    return search_with_discovery(get_engine(), params.q, vocabulary=_vocabulary, fold=fold,
+                                 **params.engine_kwargs())
+
+
+def fold_requested() -> bool:
+    """Near duplicates are folded unless the request says `fold=0`."""
+    return request.args.get("fold", "1").strip() not in {"0", "false", "no"}
+
+
 def _search_dict() -> dict[str, Any]:
+    """What the exports and the feed hold: the page's search, every hit listed (no folding)."""
     params = parse_search_args(request.args)
     if not params.q:
         raise BadQuery("missing query parameter q（缺少查询词 q）")
-    return get_engine().search(params.q, **params.engine_kwargs()).to_dict()
+    return discovered_search(params, fold=False)
 
 
 @bp.get("/api/search.json")

@@ -14,7 +14,7 @@ from searcher.querying import MAX_PHRASE_CHARS, MAX_PIECES
 from searcher.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES
 
 from .admin import MAX_ARTICLES_PER_REQUEST
-from .openapi_discovery import DISCOVERY_PATHS
+from .openapi_discovery import DISCOVERY_PATHS, extend_search_schemas
 from .params import MAX_INTEGER
 
 
@@ -179,6 +179,7 @@ SEARCH_PARAMETERS = [
            "only articles dated within the last day, week, month (30 days) or year (365 days), up to today"),
 ]
 
+extend_search_schemas(SCHEMAS, SEARCH_PARAMETERS)
 
 _ADMIN_NOTE = "Admin: only when SEARCHER_ADMIN_TOKEN is set (otherwise 404); `Authorization: Bearer <token>`."
 _STATUS = {"type": "object", "required": ["state"], "properties": {

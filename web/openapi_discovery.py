@@ -54,3 +54,43 @@ DISCOVERY_PATHS: dict[str, Any] = {
     "/feeds/search.atom": _get("searchAtom", "An Atom feed of a query's hits, to follow a topic", {"type": "string"},
                                [_q("as for /api/search")], media="application/atom+xml", **{"400": _ERR}),
 }
+
+
+# Fields /api/search adds (searcher/discovery.py), merged into the SearchResult and Hit schemas by web/openapi.py.
+_ALSO_IN = {"type": "object", "required": ["id", "title", "url", "source", "date"], "additionalProperties": False,
+            "properties": {"id": {"type": "string", "description": "article id"}, "title": {"type": "string"},
+                           "url": {"type": "string", "description": "article page at the folded paragraph"},
+                           "source": {"type": "string"}, "date": {"type": "string"}}}
+SEARCH_RESULT_FIELDS: dict[str, Any] = {
+    "suggestion": {"type": ["string", "null"],
+                   "description": "did you mean: the query with typos or pinyin corrected from the index, or null"},
+    "corrected": {"type": "boolean",
+                  "description": "true when the query as typed found nothing and these hits are for `suggestion`"},
+    "date_filter": {"type": ["object", "null"], "required": ["text", "label", "date_from", "date_to", "rest"],
+                    "description": "a date written in q (2024年12月, 去年) that became the date filter; `query` is "
+                                   "then q without it",
+                    "properties": {"text": {"type": "string"}, "label": {"type": "string"},
+                                   "date_from": {"type": "string"}, "date_to": {"type": "string"},
+                                   "rest": {"type": "string", "description": "q without the date"}}},
+    "folded": {"type": "integer", "minimum": 0,
+               "description": "hits of this page folded under a near duplicate above them (`total` still counts "
+                              "every paragraph)"},
+}
+HIT_FIELDS: dict[str, Any] = {
+    "also_in": {"type": "array", "items": _ALSO_IN,
+                "description": "other articles whose near-duplicate paragraph was folded under this hit (present "
+                               "when folding is on)"},
+}
+FOLD_PARAMETER = {"name": "fold", "in": "query", "required": False, "schema": {"type": "integer", "default": 1},
+                  "description": "0: list near-duplicate paragraphs separately instead of folding them"}
+DISCOVERY_PATHS["/api/paragraphs/{id}/related"] = _get(
+    "paragraphRelated", "Paragraphs and articles sharing the keywords of one paragraph",
+    {"type": "object", "required": ["paragraph", "keywords", "paragraphs", "articles"]}, _ID, **{"404": _NOT_FOUND})
+
+
+def extend_search_schemas(schemas: dict[str, Any], parameters: list[dict[str, Any]]) -> None:
+    """Add the discovery fields to the SearchResult and Hit schemas and `fold` to the search parameters."""
+    for name, fields in (("SearchResult", SEARCH_RESULT_FIELDS), ("Hit", HIT_FIELDS)):
+        schemas[name]["properties"] |= fields
+    schemas["SearchResult"]["required"] += list(SEARCH_RESULT_FIELDS)
+    parameters.append(FOLD_PARAMETER)

@@ -8,10 +8,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, render_template, request, url_for
 
+from searcher import feeds
+from searcher.discovery import newest_articles
 from searcher.engine import MAX_QUERY_CHARS
 from searcher.errors import BadQuery
-from searcher.models import ArticleRef
+from searcher.keywords import article_keywords, related
+from searcher.models import Article, ArticleRef
 
+from .discovery import discovered_search, warm_vocabulary
 from .messages import for_page
 from .params import SearchParams, parse_search_args
 from .presenters import Pager, citation, marked_paragraphs, sections
@@ -28,7 +32,10 @@ def _filters() -> dict[str, Any]:
 
 @bp.get("/")
 def home() -> Any:
-    return render_template("search.html", params=SearchParams(q=""), filters=_filters(), result=None)
+    _, searcher = get_engine().whoosh_searcher()
+    warm_vocabulary()
+    return render_template("search.html", params=SearchParams(q=""), filters=_filters(), result=None,
+                           newest=newest_articles(searcher))
 
 
 def _cut(query: str) -> tuple[str, int | None]:
@@ -45,7 +52,7 @@ def search() -> Any:
         params = replace(parse_search_args(request.args), q=query)
         if not params.q:
             return home()
-        result = get_engine().search(params.q, **params.engine_kwargs())
+        result = _with_linked_citations(feeds.with_citations(discovered_search(params, fold=True)))
     except BadQuery as exc:
         # A bad parameter is the reader's to fix: say so next to the form, with the form still filled in.
         page = render_template("search.html", params=SearchParams(q=query), filters=_filters(), result=None,
@@ -57,8 +64,8 @@ def search() -> Any:
         filters=_filters(),
         result=result,
         cut=cut,
-        pager=Pager(result.page, result.size, result.total, shown=len(result.hits)),
-        citations=[_citation(hit.article, hit.paragraph) for hit in result.hits],
+        # Folded hits still came back for this page, so they count as shown: a page with a fold is not the last.
+        pager=Pager(result["page"], result["size"], result["total"], shown=len(result["hits"]) + result["folded"]),
     )
 
 
@@ -75,13 +82,28 @@ def article(article_id: str) -> Any:
         current=int(current) if current.isascii() and current.isdigit() and len(current) < 10 else None,
         q=query,
         marked=marked_paragraphs(found.paragraphs, engine.highlight_terms(query)),
+        **_more_like_this(found),
     )
+
+
+def _more_like_this(found: Article) -> dict[str, Any]:
+    """The article's keywords (each a search) and other articles sharing them, for the article page."""
+    words = article_keywords(found)
+    _, searcher = get_engine().whoosh_searcher()
+    return {"keywords": words, "related": related(searcher, words, found.id)["articles"]}
 
 
 @bp.app_template_filter("is_web_url")
 def is_web_url(value: str) -> bool:
     """Only http(s) addresses from the corpus become links; a `javascript:` URL stays inert text."""
     return urlsplit(value.strip()).scheme.lower() in {"http", "https"}
+
+
+def _with_linked_citations(result: dict[str, Any]) -> dict[str, Any]:
+    """Each hit's citations (GB/T 7714, plain) plus the one-line form with this site's link, for copying."""
+    hits = [hit | {"citation": hit["citation"] | {"linked": _citation(ArticleRef(**hit["article"]), hit["paragraph"])}}
+            for hit in result["hits"]]
+    return result | {"hits": hits}
 
 
 def _citation(ref: ArticleRef, paragraph: int) -> str:
