@@ -104,3 +104,23 @@ def test_facets_only_when_asked(eng):
     assert eng.search("光伏").facets is None
     assert "facets" not in eng.search("光伏").to_dict()
     assert eng.search("不存在的词语组合", facets=True).total == 0
+
+
+def test_api_returns_facets_only_when_asked(web):
+    from web_fixtures import schema_errors
+
+    document = web.get("/api/openapi.json").get_json()
+    schema = document["components"]["schemas"]["SearchResult"]
+    plain = web.get("/api/search?q=光伏").get_json()
+    assert "facets" not in plain and not schema_errors(plain, schema, document)
+    body = web.get("/api/search?q=光伏&facets=1&source=嘉兴日报").get_json()
+    assert not schema_errors(body, schema, document)
+    assert body["facets"]["source"] == [{"value": "嘉兴日报", "count": 3}]
+    assert body["facets"]["author"] == [{"value": "王忱", "count": 2}, {"value": "陈一薇", "count": 2},
+                                        {"value": "陈曦", "count": 1}]  # ties by code point
+    assert body["facets_sampled"] is False
+
+
+def test_api_refuses_a_bad_facets_flag(web):
+    response = web.get("/api/search?q=光伏&facets=yes")
+    assert response.status_code == 400 and response.get_json()["error"]["code"]

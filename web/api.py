@@ -13,7 +13,7 @@ from flask import Blueprint, jsonify, request
 from searcher.errors import BadQuery
 
 from .openapi import openapi_document
-from .params import parse_search_args
+from .params import parse_flag, parse_search_args
 from .state import get_engine
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -24,7 +24,7 @@ def search() -> Any:
     params = parse_search_args(request.args)
     if not params.q:
         raise BadQuery("missing query parameter q（缺少查询词 q）")
-    result = get_engine().search(params.q, **params.engine_kwargs())
+    result = get_engine().search(params.q, **params.engine_kwargs(), facets=parse_flag(request.args, "facets"))
     return jsonify(result.to_dict())
 
 
