@@ -124,3 +124,90 @@ def test_api_returns_facets_only_when_asked(web):
 def test_api_refuses_a_bad_facets_flag(web):
     response = web.get("/api/search?q=光伏&facets=yes")
     assert response.status_code == 400 and response.get_json()["error"]["code"]
+
+
+def facet_links(html: str, name: str) -> dict[str, str]:
+    """value -> href of one facet group on the page."""
+    import html as html_lib
+    import re
+
+    group = re.search(rf'data-facet="{name}">(.*?)</section>', html, re.S).group(1)
+    return {value: html_lib.unescape(href)
+            for href, value in re.findall(r'<li[^>]*>\s*<a href="([^"]+)">([^<]+)</a>', group)}
+
+
+def test_page_facet_links_narrow_to_exactly_the_counted_hits(web, eng):
+    from urllib.parse import parse_qs, urlsplit
+
+    html = web.get("/search?q=光伏&per_article=1&sort=newest").get_data(as_text=True)
+    assert 'data-facet="source"' in html and "来源" in html and "记者" in html and "年份" in html
+    expected = {name: counts(eng.search("光伏", per_article=1, facets=True), name) for name in ("source", "author",
+                                                                                              "year")}
+    for name in ("source", "author", "year"):
+        links = facet_links(html, name)
+        assert set(links) == set(expected[name])
+        for value, href in links.items():
+            args = {k: v[0] for k, v in parse_qs(urlsplit(href).query).items()}
+            assert args["q"] == "光伏" and args["per_article"] == "1" and args["sort"] == "newest"
+            narrowed = eng.search("光伏", per_article=1, sort="newest", source=args.get("source"),
+                                  author=args.get("author"), date_from=args.get("date_from"),
+                                  date_to=args.get("date_to"))
+            assert narrowed.total == expected[name][value]
+            page = web.get(href).get_data(as_text=True)
+            assert f"<strong>{expected[name][value]}</strong> 条结果" in page
+            assert "已选：" in page and "facet-remove" in page
+
+
+def test_page_year_link_keeps_an_existing_date_range(web):
+    from urllib.parse import parse_qs, urlsplit
+
+    html = web.get("/search?q=光伏&date_from=2024-05-01").get_data(as_text=True)
+    links = facet_links(html, "year")
+    assert list(links) == ["2024"]
+    args = parse_qs(urlsplit(links["2024"]).query)
+    assert args["date_from"] == ["2024-05-01"] and args["date_to"] == ["2024-12-31"]
+
+
+def test_page_active_filter_can_be_removed(web):
+    import html as html_lib
+    import re
+
+    html = web.get("/search?q=光伏&source=南湖晚报").get_data(as_text=True)
+    assert "已选：<strong>南湖晚报</strong>" in html
+    remove = html_lib.unescape(re.search(r'class="facet-remove" href="([^"]+)"', html).group(1))
+    assert "source=" not in remove and "q=" in remove
+    assert "<strong>6</strong> 条结果" in web.get(remove).get_data(as_text=True)
+
+
+@pytest.mark.browser
+def test_clicking_a_facet_in_chromium_narrows_and_unclicking_restores(facet_index):
+    import threading
+    from pathlib import Path
+
+    from web import create_app
+    from web.server import create_server
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    server = create_server(create_app({"INDEX_DIR": str(facet_index)}), host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(chromium), headless=True,
+                                                 args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{server.effective_port}/search?q=光伏")
+            assert "6" in page.locator("#results-summary strong").inner_text()
+            page.locator('[data-facet="author"] a', has_text="陈曦").click()
+            assert page.locator("#results-summary strong").inner_text() == "1"
+            assert page.locator(".hit").count() == 1 and "陈曦" in page.locator(".hit").inner_text()
+            page.locator(".facet-remove").click()
+            assert page.locator("#results-summary strong").inner_text() == "6"
+            browser.close()
+    finally:
+        server.close()
+        server.task_dispatcher.shutdown()
+        thread.join(timeout=5)

@@ -45,7 +45,7 @@ def search() -> Any:
         params = replace(parse_search_args(request.args), q=query)
         if not params.q:
             return home()
-        result = get_engine().search(params.q, **params.engine_kwargs())
+        result = get_engine().search(params.q, **params.engine_kwargs(), facets=True)
     except BadQuery as exc:
         # A bad parameter is the reader's to fix: say so next to the form, with the form still filled in.
         page = render_template("search.html", params=SearchParams(q=query), filters=_filters(), result=None,
