@@ -25,6 +25,7 @@ from whoosh.index import Index
 from . import store
 from .analysis import segment
 from .errors import BadQuery, IndexMissing, NotFound
+from .facets import FACETS, facet_counts
 from .highlight import find_spans, highlight, mark
 from .models import Article, ArticleRef, Hit, Paragraph, SearchResult
 from .query_syntax import ParsedQuery, parse_query
@@ -241,10 +242,12 @@ class Engine:
         author: str | None = None,
         sort: str = "relevance",
         range: str | None = None,
+        facets: bool = False,
     ) -> SearchResult:
         """Rank paragraphs for `query`; raises BadQuery for page < 1, size outside 1..100, a query over 500
         characters, a malformed date (parameter or `date:`), an unknown sort or range, IndexMissing when no index
-        was built. Any other query text is a query."""
+        was built. Any other query text is a query. `facets` adds counts by source, reporter and year of what
+        `total` counts (searcher/facets.py)."""
         started = time.perf_counter()
         validate(query, page, size, date_from, date_to, per_article, sort, range)
         parsed = parse_query(query)
@@ -252,34 +255,47 @@ class Engine:
         searcher, builder = self._searcher()
         reader = searcher.reader()
         plan = builder.plan(parsed, lambda f, t: (reader.doc_frequency(f, t), reader.doc_count()))
-        hits, total, partial = self._run(searcher, parsed, plan, builder, Paging(page, size, per_article, sort))
+        hits, total, partial, basis = self._run(searcher, parsed, plan, builder, Paging(page, size, per_article, sort))
+        counts, sampled = self._facets(searcher, basis) if facets else (None, False)
         took = round((time.perf_counter() - started) * 1000, 2)
-        return SearchResult(query, total, page, size, took, hits, partial, TRIMMED if plan.trimmed else "")
+        return SearchResult(query, total, page, size, took, hits, partial, TRIMMED if plan.trimmed else "",
+                            counts, sampled)
+
+    @staticmethod
+    def _facets(searcher: Any, basis: tuple[Q.Query | None, int | None]) -> tuple[dict[str, Any], bool]:
+        """Facet counts over every document the query that gave `total` matches, folded as it was."""
+        query, per_article = basis
+        if query is None:
+            return {name: [] for name in FACETS}, False
+        return facet_counts(searcher, searcher.docs_for_query(query), per_article, _column)
 
     def _run(self, searcher: Any, parsed: ParsedQuery, plan: QueryPlan, builder: Builder,
-             paging: Paging) -> tuple[list[Hit], int, bool]:
+             paging: Paging) -> tuple[list[Hit], int, bool, tuple[Q.Query | None, int | None]]:
         """Strict first; nothing strict for keywords (no syntax used) -> the loose query, marked partial; a
         question is ranked and re-ranked; a filter with no words lists its articles newest first, one paragraph
-        each unless `per_article` says otherwise."""
+        each unless `per_article` says otherwise. Also returns what `total` counted: the filtered query and its
+        folding (for facets)."""
         newest = paging.sort == "newest"
         if plan.strict is None:
             if plan.filter is None:
-                return [], 0, False
+                return [], 0, False, (None, None)
             listing = Q.ConstantScoreQuery(plan.filter, 1.0)  # every paragraph alike: then article, reading order
             found, total = collect(searcher, listing, None, paging.wanted, paging.per_article or 1, True)
-            return self._hits(found, plan, paging), total, False
+            return self._hits(found, plan, paging), total, False, (listing, paging.per_article or 1)
         question = builder.is_question(parsed, plan.words)
         limit = max(paging.wanted, DEPTH) if question and not newest else paging.wanted
-        found, total = collect(searcher, plan.question if question else plan.strict, plan.filter, limit,
-                               paging.per_article, newest)
+        counted = plan.question if question else plan.strict
+        found, total = collect(searcher, counted, plan.filter, limit, paging.per_article, newest)
         partial = False
         if total == 0 and not question and plan.loose is not None and not parsed.operators:
             question = partial = True
             limit = paging.wanted if newest else max(paging.wanted, DEPTH)
-            found, total = collect(searcher, plan.loose, plan.filter, limit, paging.per_article, newest)
+            counted = plan.loose
+            found, total = collect(searcher, counted, plan.filter, limit, paging.per_article, newest)
         if question and not newest:
             found = self._rerank(searcher, found, parsed)
-        return self._hits(found, plan, paging), total, partial and total > 0
+        basis = Filtered(counted, plan.filter) if plan.filter is not None else counted
+        return self._hits(found, plan, paging), total, partial and total > 0, (basis, paging.per_article)
 
     def _hits(self, found: list[Candidate], plan: QueryPlan, paging: Paging) -> list[Hit]:
         start = paging.wanted - paging.size

@@ -110,6 +110,12 @@ class SearchResult:
     hits: list[Hit]
     partial: bool = False
     notice: str = ""  # e.g. that an over-long query was trimmed; empty when there is nothing to say
+    facets: dict[str, list[dict[str, Any]]] | None = None  # only when asked for: see searcher/facets.py
+    facets_sampled: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The JSON shape; `facets` and `facets_sampled` only when facets were asked for."""
+        data = asdict(self)
+        if self.facets is None:
+            del data["facets"], data["facets_sampled"]
+        return data

@@ -53,3 +53,20 @@ def is_byline_shaped(text: str) -> bool:
     """The looser shape of an unbulleted byline block: short and comma-free once the dateline is off."""
     names = ROLE_COLON_RE.sub(" ", split_tail(strip_marker(text))[0])
     return len(names) <= 40 and not has_clause_punct(names)
+
+
+_NAME_RE = re.compile(rf"^{NAME}$")
+_LEADING_ROLE_RE = re.compile(rf"^(?:{ROLE_RE.pattern[1:]}|{NAME_ROLE})[:：]?[ \u3000]*")
+
+
+def byline_names(byline: str) -> list[str]:
+    """The personal names of a byline (`■记者 陈曦`, `记者 陈一薇 通讯员 王忱` -> 陈曦; 陈一薇, 王忱), in order and
+    without repeats, by the same grammar that recognises byline lines; a byline that is not names and roles
+    (`新华社`, `本报讯`) has none."""
+    names: list[str] = []
+    for token in re.split(r"[ \u3000、，,]+", collapse_spaces(split_tail(strip_marker(byline))[0])):
+        while token and (role := _LEADING_ROLE_RE.match(token)) and role.end():
+            token = token[role.end():]
+        if _NAME_RE.match(token) and token not in names:
+            names.append(token)
+    return names

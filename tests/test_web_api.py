@@ -295,7 +295,7 @@ def test_openapi_document_describes_every_api_route(index_dir: Path, document: d
         assert ref.removeprefix("#/components/schemas/") in document["components"]["schemas"], ref
     parameters = {p["name"] for p in document["paths"]["/api/search"]["get"]["parameters"]}
     assert parameters == {"q", "page", "size", "source", "date_from", "date_to", "per_article", "author", "sort",
-                          "range", "fold"}
+                          "range", "fold", "facets"}
 
 
 def _refs(node: Any) -> list[str]:

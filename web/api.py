@@ -14,7 +14,7 @@ from searcher.errors import BadQuery
 
 from .discovery import discovered_search, fold_requested
 from .openapi import openapi_document
-from .params import parse_search_args
+from .params import parse_flag, parse_search_args
 from .state import get_engine
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -25,7 +25,7 @@ def search() -> Any:
     params = parse_search_args(request.args)
     if not params.q:
         raise BadQuery("missing query parameter q（缺少查询词 q）")
-    return jsonify(discovered_search(params, fold=fold_requested()))
+    return jsonify(discovered_search(params, fold=fold_requested(), facets=parse_flag(request.args, "facets")))
 
 
 @bp.get("/articles/<path:article_id>")

@@ -113,9 +113,9 @@ def paragraph_duplicates(paragraph_id: str) -> Any:
     return jsonify(id=paragraph_id, duplicates=found, articles=articles)
 
 
-def discovered_search(params: SearchParams, fold: bool) -> dict[str, Any]:
+def discovered_search(params: SearchParams, fold: bool, facets: bool = False) -> dict[str, Any]:
     """The one search behind the page, /api/search and the exports: written dates, did you mean, folding."""
-    return search_with_discovery(get_engine(), params.q, vocabulary=_vocabulary, fold=fold,
+    return search_with_discovery(get_engine(), params.q, vocabulary=_vocabulary, fold=fold, facets=facets,
                                  **params.engine_kwargs())
 
 

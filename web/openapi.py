@@ -83,6 +83,17 @@ SCHEMAS: dict[str, Any] = {
                 "description": "true when no paragraph holds every word and these hits hold only some of them",
             },
             "hits": {"type": "array", "items": _ref("Hit")},
+            "facets": {
+                "type": "object", "additionalProperties": False, "required": ["source", "author", "year"],
+                "properties": {name: {"type": "array", "items": _ref("FacetValue")}
+                               for name in ("source", "author", "year")},
+                "description": "only with facets=1: the 10 commonest sources, reporters (names from bylines) and "
+                "years of exactly what total counts (the same unit: paragraphs, or folded by per_article), by "
+                "count then value; a value's count is the total that adding it as source=/author=/that year's "
+                "dates gives",
+            },
+            "facets_sampled": {"type": "boolean", "description": "only with facets=1: true when over 50,000 "
+                               "matches and the counts are of the first 50,000 only"},
             "notice": {
                 "type": "string",
                 "description": f"empty, or what was changed: a query over {MAX_PIECES} distinct words or with a "
@@ -90,7 +101,8 @@ SCHEMAS: dict[str, Any] = {
             },
         },
         "total counts exactly the hits that can be paged through (after filters and per_article folding).",
-    ),
+    ) | {"required": ["query", "total", "page", "size", "took_ms", "partial", "hits", "notice"]},
+    "FacetValue": _object({"value": STRING, "count": {"type": "integer", "minimum": 1}}),
     "Paragraph": _object({"number": {"type": "integer", "minimum": 1}, "text": STRING, "heading": STRING}),
     "Dropped": _object({"text": STRING, "reason": STRING}, "A block that is not body text (caption, ad...), and why."),
     "Article": _object(
@@ -175,6 +187,8 @@ SEARCH_PARAMETERS = [
     _query("author", {"type": "string"}, "only articles whose byline holds this name (like author: in q)"),
     _query("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"},
            "relevance, or newest first (then by relevance)"),
+    _query("facets", {"type": "string", "enum": ["0", "1"], "default": "0"},
+           "1 adds facets (source, author, year counts) and facets_sampled to the answer"),
     _query("range", {"type": "string", "enum": list(RANGES)},
            "only articles dated within the last day, week, month (30 days) or year (365 days), up to today"),
 ]

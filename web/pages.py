@@ -52,7 +52,7 @@ def search() -> Any:
         params = replace(parse_search_args(request.args), q=query)
         if not params.q:
             return home()
-        result = _with_linked_citations(feeds.with_citations(discovered_search(params, fold=True)))
+        result = _with_linked_citations(feeds.with_citations(discovered_search(params, fold=True, facets=True)))
     except BadQuery as exc:
         # A bad parameter is the reader's to fix: say so next to the form, with the form still filled in.
         page = render_template("search.html", params=SearchParams(q=query), filters=_filters(), result=None,

@@ -94,3 +94,11 @@ def _text(args: MultiDict[str, str], name: str) -> str | None:
 def _date(args: MultiDict[str, str], name: str) -> str | None:
     """The date as sent (what <input type="date"> sends); the engine refuses anything but a real YYYY-MM-DD."""
     return _text(args, name)
+
+
+def parse_flag(args: MultiDict[str, str], name: str) -> bool:
+    """A 0/1 switch (absent or empty is 0); anything else is a BadQuery rather than a silent guess."""
+    raw = args.get(name, "").strip()
+    if raw not in ("", "0", "1"):
+        raise BadQuery(f"{name} must be 0 or 1, got {raw[:20]!r}（{name} 只能是 0 或 1）")
+    return raw == "1"
