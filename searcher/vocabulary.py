@@ -280,11 +280,19 @@ def _key(index_key: str, generation: str, searcher: Any) -> tuple[str, str, int]
     return (index_key, generation, searcher.doc_count_all())
 
 
+_build_lock = threading.Lock()
+
+
 def _build(key: tuple[str, str, int], searcher: Any) -> Vocabulary:
-    with _cache_lock:
-        vocab = _cache.get(key)
-        if vocab is None:
-            vocab = Vocabulary.from_reader(searcher.reader(), searcher)
+    """Build (once) and cache. `_cache_lock` is held only to read and swap the cache, never during the build
+    (seconds to minutes on a large index), so `ready_vocabulary` never waits for a build in progress."""
+    with _build_lock:
+        with _cache_lock:
+            vocab = _cache.get(key)
+        if vocab is not None:
+            return vocab
+        vocab = Vocabulary.from_reader(searcher.reader(), searcher)
+        with _cache_lock:
             for old in [k for k in _cache if k[0] == key[0]]:
                 del _cache[old]
             _cache[key] = vocab
