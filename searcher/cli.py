@@ -189,13 +189,17 @@ def search(query: str, corpus: Path | None, index: Path | None, page: int, size:
 
     if not query.strip():
         raise click.UsageError("the query is empty: give the words to search for, e.g. searcher search '嘉兴 光伏'")
-    result = Engine(config.index_dir(index)).search(query, page=page, size=size, source=source, author=author,
-                                                    date_from=date_from, date_to=date_to, range=range_,
-                                                    sort="newest" if newest else sort, per_article=per_article)
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        click.echo(render_result(result, color=sys.stdout.isatty()))
+    engine = Engine(config.index_dir(index))
+    options = {"page": page, "size": size, "source": source, "author": author, "date_from": date_from,
+               "date_to": date_to, "range": range_, "sort": "newest" if newest else sort, "per_article": per_article}
+    if as_json:  # the API's answer: written dates, did you mean (builds the index vocabulary), folded reprints
+        from .discovery import search_with_discovery
+
+        answer = search_with_discovery(engine, query, fold=True, **options)
+        click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+        return
+    result = engine.search(query, **options)  # type: ignore[arg-type]
+    click.echo(render_result(result, color=sys.stdout.isatty()))
 
 
 @cli.command()

@@ -177,3 +177,20 @@ def test_serve_on_a_damaged_index_starts_and_answers_503(corpus, tmp_path):
         stderr = proc.communicate(timeout=30)[1]
     assert "warning: the index in" in stderr and "searcher build --index" in stderr
     assert "Aborted" not in stderr and "Traceback" not in stderr
+
+
+def test_search_json_is_what_the_api_returns(corpus, tmp_path):
+    """`search --json` prints the /api/search answer, discovery keys included (took_ms aside)."""
+    from web import create_app
+
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    for query in ("光伏", "佳兴 光伏", "不存在的词语"):
+        printed = json.loads(run("search", query, "--index", str(index), "--json").stdout)
+        app = create_app({"INDEX_DIR": str(index), "CORPUS_DIR": str(corpus), "TESTING": True})
+        served = app.test_client().get("/api/search", query_string={"q": query}).get_json()
+        for answer in (printed, served):
+            answer.pop("took_ms")
+        assert {"suggestion", "corrected", "date_filter", "folded"} <= printed.keys()
+        assert printed.keys() == served.keys()
+        assert printed["hits"] == served["hits"] and printed["total"] == served["total"]
