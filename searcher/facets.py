@@ -1,4 +1,4 @@
-"""Facet counts (source, reporter, year) over exactly the results a search counts in its `total`.
+"""Facet counts (source, reporter, year, month) over exactly the results a search counts in its `total`.
 
 A count is in the unit `total` uses: paragraphs, or at most `per_article` paragraphs of each article when results
 are folded (a listing with no words folds to one per article). So a facet's count is the `total` that clicking it
@@ -10,6 +10,7 @@ more: the counts are then of that sample and `sampled` says so, to keep a broad 
 
 from __future__ import annotations
 
+import calendar
 from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import islice
@@ -20,12 +21,12 @@ from .page_names import byline_names
 
 TOP = 10
 SAMPLE_LIMIT = 50_000
-FACETS = ("source", "author", "year")
+FACETS = ("source", "author", "year", "month")
 
 
 def facet_counts(searcher: Any, docs: Iterable[int], per_article: int | None,
                  column: Callable[[Any, str], Callable[[int], Any]]) -> tuple[dict[str, list[dict[str, Any]]], bool]:
-    """({"source"|"author"|"year": [{"value", "count"}...]}, sampled) for the matching document numbers `docs`,
+    """({"source"|"author"|"year"|"month": [{"value", "count"}...]}, sampled) for the matching document numbers `docs`,
     folded to `per_article` per article when given. `column(searcher, name)` reads a sortable field."""
     matched = list(islice(docs, SAMPLE_LIMIT + 1))
     sampled = len(matched) > SAMPLE_LIMIT
@@ -40,7 +41,19 @@ def facet_counts(searcher: Any, docs: Iterable[int], per_article: int | None,
         "source": _top(_count(weight, lambda aid: [fields[aid].get("source", "")])),
         "author": _authors(weight, {aid: fields[aid].get("byline", "") for aid in weight}),
         "year": _top(_count(weight, lambda aid: [fields[aid].get("date", "")[:4]])),
+        "month": _top(_count(weight, lambda aid: [_month(fields[aid].get("date", ""))])),
     }, sampled
+
+
+def _month(iso: str) -> str:
+    """`2024-12` of `2024-12-05`; nothing for a date without its month."""
+    return iso[:7] if len(iso) >= 7 else ""
+
+
+def month_end(month: str) -> str:
+    """The last day of `2024-02` as `2024-02-29`: where a month facet's date range ends."""
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{month}-{calendar.monthrange(year, number)[1]:02d}"
 
 
 def _count(weight: dict[str, int], values: Callable[[str], list[str]]) -> Counter[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from searcher.facets import FACETS
 from searcher.page_names import byline_names
 
 ARTICLES = [
@@ -63,6 +64,7 @@ def test_counts_are_exact_paragraphs(eng):
     assert counts(result, "source") == {"嘉兴日报": 3, "南湖晚报": 3}
     assert counts(result, "author") == {"陈一薇": 5, "王忱": 2, "陈曦": 1}
     assert counts(result, "year") == {"2024": 5, "2023": 1}
+    assert sum(counts(result, "month").values()) == 6 and all(len(m) == 7 for m in counts(result, "month"))
     assert "浙江日报" not in counts(result, "source") and "高柱强" not in counts(result, "author")
     assert result.facets["source"][0]["value"] == "南湖晚报"  # ties by value
     assert result.facets_sampled is False
@@ -141,9 +143,8 @@ def test_page_facet_links_narrow_to_exactly_the_counted_hits(web, eng):
 
     html = web.get("/search?q=光伏&per_article=1&sort=newest").get_data(as_text=True)
     assert 'data-facet="source"' in html and "来源" in html and "记者" in html and "年份" in html
-    expected = {name: counts(eng.search("光伏", per_article=1, facets=True), name) for name in ("source", "author",
-                                                                                              "year")}
-    for name in ("source", "author", "year"):
+    expected = {name: counts(eng.search("光伏", per_article=1, facets=True), name) for name in FACETS}
+    for name in FACETS:
         links = facet_links(html, name)
         assert set(links) == set(expected[name])
         for value, href in links.items():

@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import Flask
 
+from searcher.facets import month_end
+
 DEFAULTS: dict[str, Any] = {
     "INDEX_DIR": "index",
     "CORPUS_DIR": "corpus",
@@ -38,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import admin, api, discovery, discovery_pages, errors, messages, pages, security, state
 
     app.add_template_filter(messages.for_page, "zh")
+    app.add_template_filter(month_end, "month_end")
     state.init_app(app)
     security.init_app(app)
     errors.init_app(app)

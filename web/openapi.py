@@ -84,13 +84,13 @@ SCHEMAS: dict[str, Any] = {
             },
             "hits": {"type": "array", "items": _ref("Hit")},
             "facets": {
-                "type": "object", "additionalProperties": False, "required": ["source", "author", "year"],
+                "type": "object", "additionalProperties": False, "required": ["source", "author", "year", "month"],
                 "properties": {name: {"type": "array", "items": _ref("FacetValue")}
-                               for name in ("source", "author", "year")},
-                "description": "only with facets=1: the 10 commonest sources, reporters (names from bylines) and "
-                "years of exactly what total counts (the same unit: paragraphs, or folded by per_article), by "
-                "count then value; a value's count is the total that adding it as source=/author=/that year's "
-                "dates gives",
+                               for name in ("source", "author", "year", "month")},
+                "description": "only with facets=1: the 10 commonest sources, reporters (names from bylines), "
+                "years and months (YYYY-MM) of exactly what total counts (the same unit: paragraphs, or folded by "
+                "per_article), by count then value; a value's count is the total that adding it as "
+                "source=/author=/that year's or month's dates gives",
             },
             "facets_sampled": {"type": "boolean", "description": "only with facets=1: true when over 50,000 "
                                "matches and the counts are of the first 50,000 only"},
@@ -188,7 +188,7 @@ SEARCH_PARAMETERS = [
     _query("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"},
            "relevance, or newest first (then by relevance)"),
     _query("facets", {"type": "string", "enum": ["0", "1"], "default": "0"},
-           "1 adds facets (source, author, year counts) and facets_sampled to the answer"),
+           "1 adds facets (source, author, year, month counts) and facets_sampled to the answer"),
     _query("range", {"type": "string", "enum": list(RANGES)},
            "only articles dated within the last day, week, month (30 days) or year (365 days), up to today"),
 ]
