@@ -14,8 +14,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
-
 from searcher import store
 from searcher.autocomplete import suggest
 from searcher.spelling import suggest_correction
@@ -28,15 +26,8 @@ TYPOS = ["隆基录能", "佳兴", "jiaxing", "jxgxq", "景点", "新能原汽�
          "航州亚运会"]
 
 
-def main() -> None:
-    searcher = whoosh_index.open_dir(str(store.require_generation(Path(sys.argv[1])))).searcher()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    vocab = Vocabulary.from_reader(searcher.reader(), searcher)
-    built = time.perf_counter() - started
-    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1e3
-    print(f"paragraphs {searcher.doc_count()} words {len(vocab.words)} titles {len(vocab.titles)} "
-          f"pinyin keys {len(vocab.pinyin_keys)} build {built:.1f} s, peak RSS +{grown:.0f} MB")
+def keystrokes(vocab: Vocabulary) -> str:
+    """Autocomplete timed on every prefix of WORDS, as a person types them."""
     times = []
     for word in WORDS:
         for i in range(1, len(word) + 1):
@@ -44,8 +35,21 @@ def main() -> None:
             suggest(word[:i], vocab)
             times.append((time.perf_counter() - started) * 1000)
     times.sort()
-    print(f"autocomplete, {len(times)} keystrokes: median {statistics.median(times):.2f} ms, "
-          f"p95 {times[int(len(times) * 0.95)]:.2f} ms, max {times[-1]:.2f} ms")
+    return (f"autocomplete, {len(times)} keystrokes: median {statistics.median(times):.2f} ms, "
+            f"p95 {times[int(len(times) * 0.95)]:.2f} ms, max {times[-1]:.2f} ms")
+
+
+def main() -> None:
+    index = Path(sys.argv[1])
+    searcher = store.open_generation(index, store.require_generation(index)).searcher()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    vocab = Vocabulary.from_reader(searcher.reader(), searcher)
+    built = time.perf_counter() - started
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1e3
+    print(f"paragraphs {searcher.doc_count()} words {len(vocab.words)} titles {len(vocab.titles)} "
+          f"pinyin keys {len(vocab.pinyin_keys)} build {built:.1f} s, peak RSS +{grown:.0f} MB")
+    print(keystrokes(vocab))
     for typo in TYPOS:
         started = time.perf_counter()
         fixed = suggest_correction(typo, vocab)

@@ -11,17 +11,15 @@ from __future__ import annotations
 import gzip
 import json
 import resource
-import statistics
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 from discovery_eval import NEWS
-from discovery_latency import WORDS
+from discovery_latency import keystrokes
 
 from searcher.analysis import segment
-from searcher.autocomplete import suggest
 from searcher.normalize import normalize
 from searcher.vocabulary import Vocabulary, title_phrases
 
@@ -49,15 +47,7 @@ def main() -> None:
     grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1e3
     print(f"tables: {len(vocab.words)} words, {len(vocab.pinyin_keys)} pinyin keys, "
           f"{time.perf_counter() - started:.1f} s, peak RSS +{grown:.0f} MB")
-    times = []
-    for word in WORDS:
-        for i in range(1, len(word) + 1):
-            started = time.perf_counter()
-            suggest(word[:i], vocab)
-            times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    print(f"autocomplete, {len(times)} keystrokes: median {statistics.median(times):.2f} ms, "
-          f"p95 {times[int(len(times) * 0.95)]:.2f} ms, max {times[-1]:.2f} ms")
+    print(keystrokes(vocab))
 
 
 if __name__ == "__main__":

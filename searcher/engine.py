@@ -195,6 +195,7 @@ class Engine:
         self._lock = threading.Lock()
         self._opened: tuple[str, Index, Builder] | None = None
         self._local = threading.local()
+        self._date_range: tuple[tuple[str, int], tuple[str, str] | None] | None = None
 
     def _index(self) -> tuple[str, Index, Builder]:
         """The live generation's index, reopened when `CURRENT` names another one."""
@@ -378,6 +379,13 @@ class Engine:
         return self._lexicon("source")
 
     def date_range(self) -> tuple[str, str] | None:
-        """The earliest and latest article date (ISO), or None when no article is dated."""
-        dates = self._lexicon("date")
-        return (dates[0], dates[-1]) if dates else None
+        """The earliest and latest article date (ISO), or None when no article is dated. Every search of the page
+        and the API asks (written dates are relative to the newest article), so it is read once per generation
+        and document count (an add changes the count) instead of walking the date lexicon each time."""
+        searcher, _ = self._searcher()
+        key = (self._local.generation, searcher.doc_count_all())
+        cached = self._date_range
+        if cached is None or cached[0] != key:
+            dates = self._lexicon("date")
+            cached = self._date_range = (key, (dates[0], dates[-1]) if dates else None)
+        return cached[1]

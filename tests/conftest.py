@@ -37,6 +37,23 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
+def jsonl_index(root: Path, rows: list[dict]) -> Path:
+    """An index built from `rows` written as ROOT/corpus/a.jsonl; returns ROOT/index."""
+    (root / "corpus").mkdir()
+    write_jsonl(root / "corpus" / "a.jsonl", rows)
+    build_index(root / "corpus", root / "index")
+    return root / "index"
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` still runs (a zombie has exited: only its exit status is left for its new parent)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     """A corpus directory holding the four fixture articles as one JSONL file."""

@@ -22,15 +22,9 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def facet_index(tmp_path_factory):
-    from conftest import write_jsonl
+    from conftest import jsonl_index
 
-    from searcher.indexing import build_index
-
-    root = tmp_path_factory.mktemp("facets")
-    (root / "corpus").mkdir()
-    write_jsonl(root / "corpus" / "a.jsonl", ARTICLES)
-    build_index(root / "corpus", root / "index")
-    return root / "index"
+    return jsonl_index(tmp_path_factory.mktemp("facets"), ARTICLES)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import write_jsonl
+from conftest import alive, write_jsonl
 
 from searcher import store
 from searcher.engine import Engine
@@ -54,15 +54,6 @@ def many_paragraphs(corpus: Path, files: int = 4, articles: int = 10, paragraphs
                  "text": "\n".join(f"第{f}组第{a}篇第{p}段：嘉兴光伏产业继续发展。" for p in range(paragraphs))}
                 for a in range(articles)]
         write_jsonl(corpus / f"batch{f}.jsonl", rows)
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` still runs (a zombie has exited: only its exit status is left for its new parent)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
 
 
 def wait_until_gone(pids: list[int]) -> list[int]:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ARTICLES, write_jsonl
+from conftest import ARTICLES, alive, write_jsonl
 from reliability_harness import harness
 
 from searcher import store
@@ -78,15 +78,6 @@ def figures(scenario: str, samples: list[Any], recover: float | None = None, **e
 
 def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return harness.run_cli(*args, timeout=timeout)
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` runs (a zombie has exited and holds nothing)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
 
 
 def children(pid: int) -> list[int]:
