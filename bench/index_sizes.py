@@ -128,7 +128,7 @@ def markdown(result: dict[str, Any]) -> str:
     lines += ["", "| n-gram field, term length | terms | postings | postings/doc | postings MB | term index MB |",
               "|---|---:|---:|---:|---:|---:|"]
     lines += [f"| {name} | {int(row['terms']):,} | {int(row['postings']):,} | {row['postings'] / max(docs, 1):.1f} "
-              f"| {row['postings_bytes'] / 2**20:.1f} | {row['term_index_bytes'] / 2**20:.1f} |"
+              f"| {row.get('postings_bytes', 0) / 2**20:.1f} | {row.get('term_index_bytes', 0) / 2**20:.1f} |"
               for name, row in result["grams"].items()]
     lines += ["", "| file (all segments) | MB |", "|---|---:|"]
     lines += [f"| {name} | {size / 2**20:.1f} |" for name, size in result["files"].items() if size > 2**16]

@@ -274,7 +274,7 @@ def _write(prepared: list[_Prepared], corpus: Path, index_dir: Path, tmp: Path, 
     report = BuildReport(generation.name)
     created: list[Path] = []
     with searcher:
-        writer = ix.writer(limitmb=256)
+        writer = procwriter.writer(ix, limitmb=256)
         try:
             for p in prepared:
                 _write_one(writer, searcher, p, corpus, tmp, report, created, limits)

@@ -128,41 +128,27 @@ class JiebaTokenizer(_NormalizingTokenizer):
                 yield canonical, pos, start, end
 
 
-GRAM_SIZES = (1, 2, 3)
-SEPARATOR = " "
+GRAM_SIZES = (1, 2)
 
 
 class GramTokenizer(_NormalizingTokenizer):
-    """Character 1-, 2- and 3-grams, positioned by character index: any substring of up to three characters
-    is a single term (no position checks, which are slow in Whoosh), a longer one a phrase of consecutive
-    trigrams. Runs of letters, digits and CJK characters only; punctuation and spaces break them, and each such
-    character is indexed as SEPARATOR at its position, so a quoted `"南湖 晨曦"` can require one right there."""
+    """Character 1- and 2-grams inside runs of letters, digits and CJK characters (punctuation and spaces break
+    them). The n-gram fields keep no positions: a substring of one or two characters is one term, a longer one the
+    intersection of its bigrams checked against the stored text (searcher/substrings.py)."""
 
     def _spans(self, norm: Normalized, mode: str) -> Iterator[tuple[str, int, int, int]]:
         text = norm.text
-        run_end = 0
-        for i, char in enumerate(text):
-            if not char.isalnum():
-                yield SEPARATOR, i, i, i + 1
-                continue
-            if run_end <= i:
-                run_end = i
-                while run_end < len(text) and text[run_end].isalnum():
-                    run_end += 1
-            for n in GRAM_SIZES:
-                if i + n <= run_end:
-                    yield text[i : i + n], i, i, i + n
+        for match in _RUN.finditer(text):
+            start, end = match.span()
+            for i in range(start, end):
+                yield text[i], i, i, i + 1
+                if i + 1 < end:
+                    yield text[i : i + 2], i, i, i + 2
+
+
+_RUN = re.compile(r"[^\W_]+")
 
 
 def alnum_runs(text: str) -> list[str]:
     """The runs of letters, digits and CJK characters: the stretches n-grams are taken from."""
-    return re.findall(r"[^\W_]+", text)
-
-
-def grams(text: str) -> list[str]:
-    """The terms whose phrase matches `text` (an alphanumeric run) as a substring: itself when it is short
-    enough to be one gram, else its consecutive trigrams."""
-    n = GRAM_SIZES[-1]
-    if len(text) <= n:
-        return [text]
-    return [text[i : i + n] for i in range(len(text) - n + 1)]
+    return _RUN.findall(text)

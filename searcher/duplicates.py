@@ -90,11 +90,11 @@ def _union(parent: dict[str, str], a: str, b: str) -> None:
 def duplicates_in_index(searcher: Any, text: str, exclude_id: str = "", threshold: float = THRESHOLD,
                         candidates: int = 50) -> list[dict[str, Any]]:
     """Paragraphs of the index that are near duplicates of `text` (other than `exclude_id`), most similar first:
-    candidates are the paragraphs sharing the most of its 4-grams' rarest trigrams, verified by exact Jaccard."""
+    candidates are the paragraphs sharing the most of its 4-grams' rarest leading bigrams, verified by exact Jaccard."""
     from whoosh import query as Q
 
     own = shingles(text)
-    grams = sorted({s[:3] for s in own}, key=lambda g: searcher.doc_frequency("grams", g))[:24]
+    grams = sorted({s[:2] for s in own}, key=lambda g: searcher.doc_frequency("grams", g))[:24]
     if not grams:
         return []
     query = Q.Or([Q.Term("grams", g) for g in grams])

@@ -7,6 +7,7 @@ fresh Whoosh searcher for every call.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import threading
@@ -35,6 +36,9 @@ from .rerank import DEPTH, Candidate, alnum_bigrams, idf_weights, rerank
 MAX_QUERY_CHARS = 500
 MAX_PAGE_SIZE = 100
 MAX_PER_ARTICLE = 10
+# Totals are counted exactly up to this many hits, then reported as "at least" (Elasticsearch's track_total_hits):
+# counting every one of a common word's matches in a large archive would cost more than finding the best ten.
+TOTAL_LIMIT = 10_000
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 TRIMMED = (f"query trimmed: only its first {MAX_PIECES} distinct words and {MAX_PHRASE_CHARS} characters of a "
            f"quoted phrase are searched"
@@ -125,7 +129,7 @@ def collect(searcher: Any, query: Q.Query, filter: Q.Query | None, limit: int, p
         query = Filtered(query, filter)
     if not per_article and not newest:
         results = searcher.search(query, limit=limit)
-        return [Candidate(hit, hit.score) for hit in results], len(results)
+        return [Candidate(hit, hit.score) for hit in results], _count(searcher, query, results)
     items = searcher.search(query, limit=None).top_n
     article, paragraph = _column(searcher, "article_id"), _column(searcher, "paragraph")
     if newest:
@@ -134,6 +138,15 @@ def collect(searcher: Any, query: Q.Query, filter: Q.Query | None, limit: int, p
     if per_article:
         items = _fold(items, article, per_article)
     return [Candidate(searcher.stored_fields(docnum), score) for score, docnum in items[:limit]], len(items)
+
+
+def _count(searcher: Any, query: Q.Query, results: Any) -> int:
+    """The exact number of matches up to TOTAL_LIMIT + 1 (more than that means "at least TOTAL_LIMIT"). Whoosh knows
+    it already when it scored every match; when its block-quality skipping passed some by, they are counted in a
+    second pass over the matching documents, which stops at the limit."""
+    if results.has_exact_length():
+        return len(results)
+    return sum(1 for _ in itertools.islice(searcher.docs_for_query(query), TOTAL_LIMIT + 1))
 
 
 def _fold(items: list[tuple[float, int]], article: Callable[[int], Any], limit: int) -> list[tuple[float, int]]:
@@ -259,8 +272,9 @@ class Engine:
         hits, total, partial, basis = self._run(searcher, parsed, plan, builder, Paging(page, size, per_article, sort))
         counts, sampled = self._facets(searcher, basis) if facets else (None, False)
         took = round((time.perf_counter() - started) * 1000, 2)
-        return SearchResult(query, total, page, size, took, hits, partial, TRIMMED if plan.trimmed else "",
-                            counts, sampled)
+        relation = "gte" if total > TOTAL_LIMIT else "eq"
+        return SearchResult(query, min(total, TOTAL_LIMIT), page, size, took, hits, partial,
+                            TRIMMED if plan.trimmed else "", counts, sampled, relation)
 
     @staticmethod
     def _facets(searcher: Any, basis: tuple[Q.Query | None, int | None]) -> tuple[dict[str, Any], bool]:

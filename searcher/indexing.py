@@ -176,7 +176,7 @@ def remove_articles(article_ids: Iterable[str], index_dir: Path, wait: float = 0
     index_dir = Path(index_dir)
     with store.writer_lock(index_dir, wait=wait):
         generation = store.require_generation(index_dir)
-        writer = store.open_generation(index_dir, generation).writer()
+        writer = procwriter.writer(store.open_generation(index_dir, generation))
         try:
             removed = {aid: writer.delete_by_term("article_id", aid) for aid in article_ids}
         except Exception as exc:  # reading a truncated segment

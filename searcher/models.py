@@ -112,6 +112,7 @@ class SearchResult:
     notice: str = ""  # e.g. that an over-long query was trimmed; empty when there is nothing to say
     facets: dict[str, list[dict[str, Any]]] | None = None  # only when asked for: see searcher/facets.py
     facets_sampled: bool = False
+    total_relation: str = "eq"  # "gte": there are more than `total` (TOTAL_LIMIT) hits, as Elasticsearch says
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape; `facets` and `facets_sampled` only when facets were asked for."""

@@ -85,7 +85,7 @@ def _check(text: str | None) -> str | None:
 
 def _finish(text: str, encoding: str) -> tuple[str, str]:
     """Refuse an all-blank result, otherwise return the text and the encoding name."""
-    if not text.strip(" \t\r\n\u3000\ufeff"):
+    if not text.replace("\ufeff", "").strip():  # any Unicode space (U+2000 included) counts as blank
         raise ValueError("empty file")
     return text, encoding
 

@@ -5,7 +5,7 @@ A token stream becomes one string that a stock analyzer (whitespace tokenizer, `
 OpenSearch's bundled `analysis-common` module) turns back into the same stream:
 
 - each position is one whitespace-separated slot, in position order;
-- terms sharing a position (jieba sub-words, a synonym's canonical term, overlapping 1/2/3-grams) are joined by
+- terms sharing a position (jieba sub-words, a synonym's canonical term, overlapping 1- and 2-grams) are joined by
   `|` in their slot; `pattern_capture` splits them into tokens at that one position;
 - a position without terms (the Whoosh gram field skips punctuation) is the slot `_`, which the `stop` filter
   removes while keeping the position gap, so phrases never match across it.

@@ -29,6 +29,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import IndexWriter, SegmentWriter
 
 from . import store
+from .codec import LeanCodec
 from .errors import WriterFailed
 
 PR_SET_PDEATHSIG = 1
@@ -122,8 +123,10 @@ def stop_workers(tasks: list[Any]) -> None:
             task.join()
 
 
-def writer(ix: Index, procs: int, **kwargs: Any) -> IndexWriter:
-    """A writer for a new generation: one process, or `procs` processes each writing its own segment."""
+def writer(ix: Index, procs: int = 1, **kwargs: Any) -> IndexWriter:
+    """A writer in the index's format (searcher/codec.py): one process, or `procs` processes each writing its own
+    segment. Every writer of an index comes from here, so that new and merged segments all inline short postings."""
+    kwargs.setdefault("codec", LeanCodec())
     if procs <= 1:
         return ix.writer(**kwargs)
     return SafeMpWriter(ix, procs=procs, multisegment=True, **kwargs)

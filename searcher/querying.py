@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from whoosh import query as Q
 from whoosh.matching import RequireMatcher
 
-from .analysis import SEPARATOR, alnum_runs, grams, segment, sub_words
+from .analysis import alnum_runs, segment, sub_words
 from .normalize import normalize_text
 from .query_syntax import ParsedQuery, Unit
 from .rerank import alnum_bigrams
+from .substrings import gram_terms, substring
 
 
 class AnyOf(Q.Or):
@@ -162,35 +163,6 @@ def _ends_at(tokens: list[tuple[str, int, int]], start: int, end: int) -> bool:
     return any(s == start and e == end for _, s, e in tokens)
 
 
-def substring(fieldname: str, text: str) -> Q.Query:
-    """Exact substring match through a character n-gram field. Within one run of letters and digits, the run's
-    consecutive trigrams; text with spaces or punctuation (`南湖 晨曦`) needs those too: one term per character
-    position, a separator for each space or punctuation mark, so the parts stand in that order with exactly one
-    separator character between them and nothing else."""
-    runs = alnum_runs(text)
-    if len(runs) == 1:
-        terms = grams(runs[0])
-        return Q.Term(fieldname, terms[0]) if len(terms) == 1 else Q.Phrase(fieldname, terms)
-    positions = _positions(text.strip())
-    return Q.Phrase(fieldname, positions) if len(positions) > 1 else Q.NullQuery
-
-
-def _positions(text: str) -> list[str]:
-    """The gram term at every character position of `text`: the longest (up to three characters) inside its run,
-    or the separator; a run of separators in the query counts as one."""
-    text = re.sub(r"[^\w]+|_+", " ", text)
-    out: list[str] = []
-    for i, char in enumerate(text):
-        if not char.isalnum():
-            out.append(SEPARATOR)
-            continue
-        end = i
-        while end < len(text) and end < i + 3 and text[end].isalnum():
-            end += 1
-        out.append(text[i:end])
-    return out
-
-
 class Budget:
     """Counts the distinct pieces a plan holds and cuts what goes beyond MAX_PIECES."""
 
@@ -323,7 +295,7 @@ class Builder:
             return None
         terms: list[tuple[str, str, float]] = []
         for piece in dict.fromkeys(glued or []):
-            terms += [("grams", g, QUESTION_GRAM_BOOST) for g in dict.fromkeys(grams(piece))]
+            terms += [("grams", g, QUESTION_GRAM_BOOST) for g in gram_terms(piece)]
         for word in dict.fromkeys(words):
             term = self.synonyms.get(word, word)
             terms += [("text", term, 1.0), ("title", term, TITLE_BOOST)]

@@ -27,7 +27,8 @@ def citation(hit: Hit) -> str:
 
 
 def render_result(result: SearchResult, color: bool = False) -> str:
-    head = f"{result.total} 条结果 · 第 {result.page} 页 · {result.took_ms:.0f} ms"
+    more = "+" if result.total_relation == "gte" else ""
+    head = f"{result.total}{more} 条结果 · 第 {result.page} 页 · {result.took_ms:.0f} ms"
     if result.partial:
         head += " · 没有完全匹配的结果，以下为部分匹配"
     lines = [click.style(head, bold=True) if color else head, ""]

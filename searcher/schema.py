@@ -9,8 +9,9 @@ from .resources import Resources
 
 
 def build_schema(resources: Resources) -> Schema:
-    """Words and n-grams of the paragraph, title, heading and byline; exact-match fields for filters and updates;
-    columns (sortable) for what results are folded and ordered by: article, paragraph, date."""
+    """Words (with positions, for phrases) and character n-grams (without: searcher/substrings.py) of the
+    paragraph, title, heading and byline; exact-match fields for filters and updates; columns (sortable) for what
+    results are folded and ordered by: article, paragraph, date."""
     words = JiebaTokenizer(resources.words, resources.synonyms)
     chars = GramTokenizer()
     return Schema(
@@ -18,13 +19,13 @@ def build_schema(resources: Resources) -> Schema:
         article_id=ID(stored=True, sortable=True),
         paragraph=NUMERIC(stored=True, sortable=True),
         text=TEXT(analyzer=words, stored=True, phrase=True),
-        grams=TEXT(analyzer=chars, phrase=True),
+        grams=TEXT(analyzer=chars),
         title=TEXT(analyzer=words, stored=True, phrase=True),
-        title_grams=TEXT(analyzer=chars, phrase=True),
+        title_grams=TEXT(analyzer=chars),
         heading=TEXT(analyzer=words, stored=True, phrase=True),
-        heading_grams=TEXT(analyzer=chars, phrase=True),
+        heading_grams=TEXT(analyzer=chars),
         byline=TEXT(analyzer=words, stored=True, phrase=True),
-        byline_grams=TEXT(analyzer=chars, phrase=True),
+        byline_grams=TEXT(analyzer=chars),
         source=ID(stored=True),
         date=ID(stored=True, sortable=True),
         source_url=STORED,

@@ -27,6 +27,7 @@ from whoosh import query as Q
 
 from .analysis import jieba
 from .normalize import normalize
+from .substrings import gram_terms, substring
 
 _HAN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN = re.compile(r"[a-z]+")
@@ -229,14 +230,12 @@ class IndexText:
     def count(self, text: str) -> int:
         """Paragraphs holding `text` (a run of letters/digits/Han) contiguously in text or title."""
         text = normalize(text).text
-        if len(text) <= 3:
+        if len(text) <= 2:
             return max(self.reader.doc_frequency(f, text) for f in ("grams", "title_grams"))
-        grams = [text[i : i + 3] for i in range(len(text) - 2)]
         total = 0
         for fieldname in ("grams", "title_grams"):
-            if all(self.reader.doc_frequency(fieldname, g) for g in grams):
-                query = Q.Phrase(fieldname, grams)
-                total = max(total, len(list(self.searcher.docs_for_query(query))))
+            if all(self.reader.doc_frequency(fieldname, g) for g in gram_terms(text)):
+                total = max(total, sum(1 for _ in self.searcher.docs_for_query(substring(fieldname, text))))
         return total
 
     def next_chars(self, char: str) -> list[str]:

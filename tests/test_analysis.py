@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searcher.analysis import SEPARATOR, GramTokenizer, JiebaTokenizer
+from searcher.analysis import GramTokenizer, JiebaTokenizer
 from searcher.normalize import normalize, normalize_text
 
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
@@ -35,16 +35,14 @@ def test_word_offsets_point_at_the_token(text):
 @settings(max_examples=300, deadline=None)
 @given(TEXT)
 def test_gram_offsets_point_at_the_token(text):
-    toks = tokens(GramTokenizer(), text)
-    check_offsets(text, [t for t in toks if t[0] != SEPARATOR])
-    if len(normalize(text).text) == len(text):  # 1:1 folding; ¼ -> 1⁄4 puts a separator inside one character
-        for _, _, start, end in (t for t in toks if t[0] == SEPARATOR):
-            assert not any(c.isalnum() for c in normalize_text(text[start:end]))
+    check_offsets(text, tokens(GramTokenizer(), text))
 
 
-def test_separators_are_indexed_at_their_position():
-    toks = tokens(GramTokenizer(), "南湖，晨曦")
-    assert (SEPARATOR, 2, 2, 3) in toks and not any(SEPARATOR in t[0] and len(t[0]) > 1 for t in toks)
+def test_grams_are_the_characters_and_pairs_inside_runs_never_across_a_break():
+    toks = tokens(GramTokenizer(), "南湖，晨曦a1")
+    assert [t[0] for t in toks] == ["南", "南湖", "湖", "晨", "晨曦", "曦", "曦a", "a", "a1", "1"]
+    assert not any(len(t[0]) > 2 or not t[0].isalnum() for t in toks)
+    assert ("晨", 3, 3, 4) in toks
 
 
 def test_positions_are_token_numbers_and_subwords_share_their_parent():

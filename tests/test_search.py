@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from searcher import engine as engine_module
 from searcher.errors import BadQuery
 
 
@@ -176,3 +177,20 @@ def test_user_dictionary_words_are_single_words(make_index):
     engine = make_index(rows, userdict="禾城大地 10 ns\n")
     assert engine.highlight_terms("禾城大地") == ["禾城大地"]
     assert ids(engine.search("禾城大地")) == ["a-p1"]
+
+
+@pytest.mark.parametrize("limit, total, relation", [(3, 3, "gte"), (5, 5, "eq"), (6, 5, "eq")])
+def test_totals_are_exact_up_to_the_limit_then_at_least(make_index, monkeypatch, limit, total, relation):
+    """Past TOTAL_LIMIT the total says "at least" (Elasticsearch's track_total_hits) and paging still reaches every
+    hit; a paragraph without the word is never counted."""
+    rows = [{"id": f"port-{i}", "title": f"第{i}篇", "date": "2025-01-0" + str(i + 1),
+             "text": f"乍浦港口第{i}次扩建。"} for i in range(5)]
+    rows.append({"id": "other", "title": "别的", "date": "2025-01-09", "text": "与此无关的段落。"})
+    engine = make_index(rows)
+    monkeypatch.setattr(engine_module, "TOTAL_LIMIT", limit)
+    first = engine.search("港口", size=3)
+    assert (first.total, first.total_relation) == (total, relation)
+    assert first.to_dict()["total_relation"] == relation
+    rest = engine.search("港口", size=3, page=2)
+    ids = {h.article.id for h in first.hits + rest.hits}
+    assert ids == {f"port-{i}" for i in range(5)}

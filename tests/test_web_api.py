@@ -62,8 +62,8 @@ def test_search_has_exactly_the_result_shape(client: FlaskClient, document: dict
     response = client.get("/api/search", query_string={"q": WORD})
     assert response.status_code == 200
     body = response.get_json()
-    assert list(body) == ["query", "total", "page", "size", "took_ms", "hits", "partial", "notice", "suggestion",
-                          "corrected", "date_filter", "folded"]
+    assert list(body) == ["query", "total", "page", "size", "took_ms", "hits", "partial", "notice", "total_relation",
+                          "suggestion", "corrected", "date_filter", "folded"]
     assert set(body["hits"][0]) == {"id", "rank", "score", "text", "highlight", "paragraph", "heading", "article",
                                     "byline_highlight", "also_in"}
     assert set(body["hits"][0]["article"]) == {

@@ -109,7 +109,7 @@ def schema_errors(instance: Any, schema: dict[str, Any], document: dict[str, Any
     """Check `instance` against the subset of JSON Schema our OpenAPI document uses; returns the problems.
 
     Supports $ref (local), type, required, properties, additionalProperties: false, items, minimum, maximum,
-    minLength, maxLength. Any other keyword in the document fails loudly, so the checker cannot silently
+    minLength, maxLength, enum. Any other keyword in the document fails loudly, so the checker cannot silently
     ignore a constraint added later.
     """
     if "$ref" in schema:
@@ -119,12 +119,14 @@ def schema_errors(instance: Any, schema: dict[str, Any], document: dict[str, Any
         return schema_errors(instance, target, document, at)
     known = {
         "type", "required", "properties", "additionalProperties", "items", "minimum", "maximum",
-        "minLength", "maxLength", "description", "default", "format",
+        "minLength", "maxLength", "description", "default", "format", "enum",
     }  # fmt: skip
     unknown = set(schema) - known
     if unknown:
         return [f"{at}: checker does not support {sorted(unknown)}"]
     errors: list[str] = []
+    if "enum" in schema and instance not in schema["enum"]:
+        errors.append(f"{at}: {instance!r} not one of {schema['enum']}")
     expected = schema.get("type")
     if expected is not None:
         names = [expected] if isinstance(expected, str) else expected  # ["string", "null"]: nullable

@@ -75,6 +75,9 @@ SCHEMAS: dict[str, Any] = {
         {
             "query": STRING,
             "total": {"type": "integer", "minimum": 0},
+            "total_relation": {"type": "string", "enum": ["eq", "gte"],
+                               "description": "eq: total is exact; gte: there are more than total (counting stops "
+                                              "at 10,000 hits, as Elasticsearch's does)"},
             "page": {"type": "integer", "minimum": 1},
             "size": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             "took_ms": {"type": "number", "minimum": 0},
@@ -100,7 +103,8 @@ SCHEMAS: dict[str, Any] = {
                 f"quoted phrase over {MAX_PHRASE_CHARS} characters is trimmed, and says so here",
             },
         },
-        "total counts exactly the hits that can be paged through (after filters and per_article folding).",
+        "total counts exactly the hits that can be paged through (after filters and per_article folding), up to "
+        "10,000; past that total is 10,000 and total_relation is gte.",
     ) | {"required": ["query", "total", "page", "size", "took_ms", "partial", "hits", "notice"]},
     "FacetValue": _object({"value": STRING, "count": {"type": "integer", "minimum": 1}}),
     "Paragraph": _object({"number": {"type": "integer", "minimum": 1}, "text": STRING, "heading": STRING}),
