@@ -60,7 +60,6 @@ TITLE_BOOST = 0.6
 HEADING_BOOST = 0.4
 BYLINE_BOOST = 0.4
 GRAM_BOOST = 0.35
-PROXIMITY_BOOST = 1.5
 QUESTION_GRAM_BOOST = 0.6
 QUESTION_MIN_WORDS = 4
 SUBWORD_BOOST = 0.5
@@ -119,6 +118,7 @@ class QueryPlan:
     loose: Q.Query | None = None
     words: list[str] = field(default_factory=list)  # every content word (Builder.is_question counts them)
     trimmed: bool = False
+    near: list[tuple[str, ...]] = field(default_factory=list)  # words of each run, ranked higher standing together
 
 
 def words_of(text: str) -> list[str]:
@@ -201,18 +201,18 @@ class Builder:
         """One piece in one place: as a word (ranks higher) or as a substring, synonyms included."""
         words_field, grams_field = place
         alts: list[Q.Query] = [Q.Term(words_field, self.synonyms.get(piece, piece))]
-        alts += [AnyOf([substring(grams_field, v)], boost=GRAM_BOOST) for v in self.variants(piece)]
+        alts += [AnyOf([substring(grams_field, v, None if v in self.groups else words_field)], boost=GRAM_BOOST)
+                 for v in self.variants(piece)]
         return AnyOf(alts)
 
     def unit_in(self, place: tuple[str, str], unit: Unit, run: Run | None) -> Q.Query:
         """A whole unit in one place: the exact text for a phrase, every piece of a run (never split between
-        places); in the paragraph, its words standing together add to the score."""
+        places). Whether a run's words stand together is not part of the query (a phrase matcher reads positions
+        for every match and turns off Whoosh's block skipping): the best hits are re-ranked by it instead
+        (`QueryPlan.near`, rerank.boost_near)."""
         if run is None:
             return substring(place[1], unit.text)
-        query: Q.Query = Q.And([self.piece_in(place, p) for p in run.pieces])
-        if place == BODY and 1 < len(run.words) <= MAX_PROXIMITY_WORDS:
-            query = Q.AndMaybe(query, Q.Phrase("text", list(run.words), slop=1, boost=PROXIMITY_BOOST))
-        return query
+        return Q.And([self.piece_in(place, p) for p in run.pieces])
 
     def anywhere(self, unit: Unit, run: Run | None) -> Q.Query:
         """The unit in the paragraph, its heading, its article's title or byline (those score lower)."""
@@ -244,6 +244,7 @@ class Builder:
     def plan(self, parsed: ParsedQuery, df: DocFrequency | None = None) -> QueryPlan:
         budget = Budget()
         musts, bodies, bylines, needles, words, glued, tokens, loose = [], [], [], [], [], [], [], []
+        near: list[tuple[str, ...]] = []
         for group in dict.fromkeys(tuple(dict.fromkeys(g)) for g in parsed.groups):  # repeats count once
             read = [(u, r) for u, r in (self.read(u, budget) for u in group) if r is None or r.pieces]
             if not read:
@@ -254,6 +255,7 @@ class Builder:
             needles += [p for u, r in read for p in (r.pieces if r else [u.text])]
             words += [w for u, r in read for w in (r.words if r else [u.text])]
             glued += [p for _, r in read if r for p in r.glued]
+            near += [r.words for _, r in read if r and 1 < len(r.words) <= MAX_PROXIMITY_WORDS]
             tokens += [t for u, r in read for t in (r.tokens if r else [u.text])]
             loose += [self.piece_in(BODY, p) if r else self.unit_in(BODY, u, r)
                       for u, r in read for p in (r.pieces if r else [u.text])]
@@ -270,7 +272,7 @@ class Builder:
             strict, question, loose_query = (None if q is None else Q.AndNot(q, AnyOf(exclude))
                                              for q in (strict, question, loose_query))
         return QueryPlan(strict, question, self.needles(needles), self.filter(parsed), loose_query,
-                         list(dict.fromkeys(tokens)), budget.trimmed)
+                         list(dict.fromkeys(tokens)), budget.trimmed, list(dict.fromkeys(near)))
 
     @staticmethod
     def _strict(musts: list[Q.Query], bodies: list[Q.Query], bylines: list[Q.Query], single: bool) -> Q.Query | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from whoosh import query as Q
@@ -36,10 +37,13 @@ def gram_terms(run: str) -> list[str]:
     return list(dict.fromkeys(run[i : i + 2] for i in range(len(run) - 1)))
 
 
-def substring(fieldname: str, text: str) -> Q.Query:
+def substring(fieldname: str, text: str, word_field: str | None = None) -> Q.Query:
     """Paragraphs whose field holds normalised `text` exactly: one term for one or two characters, else the
     intersection of its n-grams, checked against the stored text. Runs separated by spaces or punctuation must stand
-    with exactly one such character between them (runs of them in the query count as one)."""
+    with exactly one such character between them (runs of them in the query count as one). With `word_field` (the
+    word field made from the same stored text), a candidate that has `text` as a word term there holds it without
+    a look at its stored text; the caller passes it only when that term can only come from `text` itself (not a
+    synonym group's canonical term, which also stands for the group's other members)."""
     runs = alnum_runs(text)
     if not runs:
         return Q.NullQuery
@@ -47,40 +51,70 @@ def substring(fieldname: str, text: str) -> Q.Query:
         return Q.Term(fieldname, runs[0])
     terms = list(dict.fromkeys(t for run in runs for t in gram_terms(run)))
     candidates = Q.Term(fieldname, terms[0]) if len(terms) == 1 else Q.And([Q.Term(fieldname, t) for t in terms])
-    return Holding(candidates, SOURCES[fieldname], _BREAK.join(re.escape(run) for run in runs))
+    known = Q.Term(word_field, runs[0]) if word_field and len(runs) == 1 else None
+    return Holding(candidates, SOURCES[fieldname], _BREAK.join(re.escape(run) for run in runs), known)
+
+
+@lru_cache(maxsize=65536)
+def _text_holds(pattern: str, text: str) -> bool:
+    """Whether the normalised `text` matches `pattern`; remembered, since a title, heading or byline is checked
+    once for each paragraph of its article, and a search looks at the same paragraph more than once (a unit in the
+    paragraph is part of both the anchor and the musts; the total is counted in a second pass)."""
+    return re.search(pattern, normalize_text(text)) is not None
+
+
+class _Holder:
+    """The check of one matcher: documents come in increasing order, so the word term's postings are walked once
+    alongside (a fresh walk if a copied matcher goes back)."""
+
+    def __init__(self, searcher: Any, source: str, pattern: str, known: Q.Query | None) -> None:
+        self.searcher, self.source, self.pattern, self.known = searcher, source, pattern, known
+        self.words = self._walk()
+
+    def _walk(self) -> Any:
+        return self.known.matcher(self.searcher) if self.known is not None else None
+
+    def __call__(self, docnum: int) -> bool:
+        words = self.words
+        if words is not None:
+            if words.is_active() and words.id() > docnum:
+                words = self.words = self._walk()
+            if words.is_active() and words.id() < docnum:
+                words.skip_to(docnum)
+            if words.is_active() and words.id() == docnum:
+                return True
+        text = self.searcher.stored_fields(docnum).get(self.source) or ""
+        return _text_holds(self.pattern, text)
 
 
 class Holding(Q.WrappingQuery):
-    """The documents of `child` whose stored `source` field, normalised, matches `pattern` (scored by `child`)."""
+    """The documents of `child` whose stored `source` field, normalised, matches `pattern` (scored by `child`);
+    those `known` matches hold it without a look."""
 
-    def __init__(self, child: Q.Query, source: str, pattern: str) -> None:
+    def __init__(self, child: Q.Query, source: str, pattern: str, known: Q.Query | None = None) -> None:
         super().__init__(child)
         self.source = source
         self.pattern = pattern
+        self.known = known
 
     def __repr__(self) -> str:
-        return f"Holding({self.child!r}, {self.source!r}, {self.pattern!r})"
+        return f"Holding({self.child!r}, {self.source!r}, {self.pattern!r}, {self.known!r})"
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, Holding) and self.child == other.child and self.source == other.source
-                and self.pattern == other.pattern)
+                and self.pattern == other.pattern and self.known == other.known)
 
     def __hash__(self) -> int:
-        return hash((self.child, self.source, self.pattern))
+        return hash((self.child, self.source, self.pattern, self.known))
 
     def _rewrap(self, child: Q.Query) -> Holding:
-        return Holding(child, self.source, self.pattern)
+        return Holding(child, self.source, self.pattern, self.known)
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
-        found = re.compile(self.pattern).search
-        source = self.source
-        stored = searcher.stored_fields
-
-        def holds(docnum: int) -> bool:
-            return found(normalize_text(stored(docnum).get(source) or "")) is not None
-
         child = self.child.matcher(searcher, context)
-        return _Checked(child, holds) if child.is_active() else child
+        if not child.is_active():
+            return child
+        return _Checked(child, _Holder(searcher, self.source, self.pattern, self.known))
 
 
 class _Checked(WrappingMatcher):

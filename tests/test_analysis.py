@@ -68,3 +68,10 @@ def test_synonyms_index_the_canonical_term_at_the_same_position():
     tok = JiebaTokenizer(words, {"经开区": "经开区", "经济技术开发区": "经开区"})
     toks = tokens(tok, "嘉兴经济技术开发区")
     assert ("经开区", 1, 2, 9) in toks
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(TEXT, st.sampled_from(["Σ", "ΑΣ", "ﬁ", "¼", "Ⅻ", "臺灣"])), max_size=6).map("".join))
+def test_normalize_text_is_the_text_of_normalize(text):
+    """The fast path (str.translate) used to check candidates gives exactly what the tokenizers index."""
+    assert normalize_text(text) == normalize(text).text

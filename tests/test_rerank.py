@@ -44,3 +44,18 @@ def test_the_paragraph_with_the_answer_shape_wins_a_close_call():
     family = Candidate({"text": "嘉兴市阳光家庭社工事务所是一个社会组织。", "title": ""}, 1.0)
     count = Candidate({"text": "全市登记社会组织4980家。", "title": ""}, 1.0)
     assert rerank([family, count], question, weights)[0] is count
+
+
+def test_keywords_typed_together_rank_where_their_words_stand_together(make_index):
+    """A run's words next to each other outrank the same words far apart (the proximity that used to be a phrase
+    in the query is now a re-ranking of the best hits); a paragraph missing a word is never a hit."""
+    filler = "，".join(["会议还讨论了其他议题"] * 2)  # longer: by BM25 alone "apart" would rank first
+    rows = [
+        {"id": "apart", "title": "甲", "date": "2025-01-01", "text": "嘉兴市召开会议，光伏产业链也被提及。"},
+        {"id": "together", "title": "乙", "date": "2025-01-01", "text": f"嘉兴光伏产业发展迅速。{filler}。"},
+        {"id": "half", "title": "丙", "date": "2025-01-01", "text": "嘉兴的老街很热闹。"},
+    ]
+    engine = make_index(rows)
+    result = engine.search("嘉兴光伏")
+    assert [h.article.id for h in result.hits] == ["together", "apart"]
+    assert result.total == 2
