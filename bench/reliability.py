@@ -112,6 +112,16 @@ def search_path(query: str, **params: Any) -> str:
 # --- the server ---------------------------------------------------------------------------------------------
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU a live process has used (Linux /proc): on a shared machine, what a request cost the
+    server and what the load cost its generator, whatever else was running; 0.0 once the process is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -149,6 +159,9 @@ class Server:
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.process.pid) if self.process is not None else 0.0
 
     def kill(self) -> None:
         """kill -9, as the OOM killer or a power cut would."""
@@ -194,8 +207,9 @@ class Load:
     queries: Sequence[str] = tuple(QUERIES)
     max_seconds: float = 900.0  # a bound on the locust process, whatever happens to this one
     samples: list[Sample] = field(default_factory=list)
-    locust: dict[str, Any] = field(default_factory=dict)  # locust's own totals, and its version
+    locust: dict[str, Any] = field(default_factory=dict)  # locust's own totals, its version and CPU seconds
     began: float = 0.0
+    _cpu_at_start: float = 0.0
     _folder: Path | None = None
     _process: subprocess.Popen[bytes] | None = None
 
@@ -215,12 +229,14 @@ class Load:
             self._process = subprocess.Popen([sys.executable, str(LOCUSTFILE), str(config)], cwd=ROOT, stdout=log,
                                              stderr=subprocess.STDOUT, start_new_session=True)
         self.began = self._wait_for("ready.json", timeout)["began"]
+        self._cpu_at_start = cpu_seconds(self._process.pid)
         return self
 
     def stop(self, timeout: float = CLIENT_TIMEOUT + 30) -> list[Sample]:
         """SIGTERM to locust, which lets each user finish its request and writes what it measured."""
         if self._process is None:
             return list(self.samples)
+        cpu = cpu_seconds(self._process.pid) - self._cpu_at_start
         if self._process.poll() is None:
             self._process.send_signal(signal.SIGTERM)
         out = self._wait_for("out.json", timeout)
@@ -228,7 +244,7 @@ class Load:
         self._process = None
         self.samples = [Sample(start - self.began, seconds, status, problem)
                         for start, seconds, status, problem in out["samples"]]
-        self.locust = out["locust"]
+        self.locust = {**out["locust"], "cpu_s": round(max(cpu, 0.0), 2)}
         shutil.rmtree(self._folder, ignore_errors=True)  # type: ignore[arg-type]
         return list(self.samples)
 
@@ -395,15 +411,17 @@ def load_while_changing(seconds: float = 60.0, clients: int = 16, threads: int =
         before = load_average()
         with Server(index, corpus, work / "server.log", threads=threads) as server, Load(
                 server.base, clients, max_seconds=seconds + 900) as load:
+            server_cpu = server.cpu()
             changes = add_then_rebuild(load, work, corpus, index, seconds)
             wait_until(load, seconds)
-            end = load.now()
+            end, server_cpu = load.now(), server.cpu() - server_cpu
             samples = load.stop()
             server_alive = server.alive()
         windows = {c.name: (c.start, c.end) for c in changes}
         return {"seconds": seconds, "clients": clients, "threads": threads, "server_alive": server_alive,
                 "figures": by_window(samples, windows, end), "changes": [asdict(c) for c in changes],
-                "locust": load.locust, "load_average": {"before": before, "after": load_average()}}
+                "locust": load.locust, "load_average": {"before": before, "after": load_average()},
+                "server_cpu_s": round(server_cpu, 2)}
 
 
 def slow_queries(seconds: float = 60.0, clients: int = 16, slow: int = 4, threads: int = 8,
@@ -416,14 +434,15 @@ def slow_queries(seconds: float = 60.0, clients: int = 16, slow: int = 4, thread
         with Server(index, corpus, work / "server.log", threads=threads) as server:
             with Load(server.base, clients, max_seconds=seconds + 900) as readers, Load(
                     server.base, slow, queries=(query,), max_seconds=seconds + 900) as heavy:
+                server_cpu = server.cpu()
                 wait_until(readers, seconds)
-                end = readers.now()
+                end, server_cpu = readers.now(), server.cpu() - server_cpu
                 normal, expensive = readers.stop(), heavy.stop()
             server_alive = server.alive()
         return {"seconds": seconds, "clients": clients, "threads": threads, "server_alive": server_alive,
                 "figures": {"readers": summarize(normal, end), f"{slow} x {query[:6]}…({len(query)})":
                             summarize(expensive, end)}, "changes": [], "locust": readers.locust,
-                "load_average": {"before": before, "after": load_average()}}
+                "load_average": {"before": before, "after": load_average()}, "server_cpu_s": round(server_cpu, 2)}
 
 
 def failures(report: dict[str, Any]) -> list[str]:
@@ -459,6 +478,9 @@ def print_report(report: dict[str, Any]) -> None:
     if locust:
         print(f"locust's own count: {locust['requests']} requests, {locust['failures']} failures, p50 "
               f"{locust['p50_ms']} ms, p99 {locust['p99_ms']} ms" + (", its CPU over 90 %" * locust["cpu_warning"]))
+        requests = sum(f["requests"] for name, f in report["figures"].items() if name != "all")
+        print(f"CPU: server {report['server_cpu_s']} s ({1000 * report['server_cpu_s'] / max(requests, 1):.1f} ms a "
+              f"request), locust {locust['cpu_s']} s (readers only)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
