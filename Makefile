@@ -74,8 +74,9 @@ bench-deps:
 bench-relevance: setup
 	$(BIN)/python bench/relevance.py
 
-# The long reliability scenarios (docs/RELIABILITY.md): 60 s of 16 readers while articles are added and the index
-# rebuilt, then every fault scenario with its figures. `make test` runs the quick versions.
+# The long reliability scenarios (docs/RELIABILITY.md): 60 s of 16 readers (locust users, headless, loopback, from
+# the test extra's locust) while articles are added and the index rebuilt, then every fault scenario with its
+# figures. `make test` runs the quick versions.
 RELIABILITY_OUT ?= bench/.cache/reliability
 reliability: setup-test
 	@mkdir -p $(RELIABILITY_OUT) && rm -f $(RELIABILITY_OUT)/faults.jsonl

@@ -5,17 +5,21 @@ the whole index is rebuilt under it.
     .venv/bin/python bench/reliability.py --slow 4 [--seconds 30]     # readers beside expensive queries
 
 Copies the bundled corpus to a temporary directory, builds an index with `searcher build`, starts `searcher serve`
-(waitress) on a free 127.0.0.1 port and runs `--clients` keep-alive HTTP clients, each sending searches from a
-fixed list for `--seconds`. Meanwhile it runs (a) `searcher add` of 20 generated articles, then checks each is
-found over HTTP without a restart, and (b) a full `searcher build`, then checks the server moved to the new
-generation and still finds them. Every response is checked: status 200, JSON, exactly the documented shape.
+(waitress) on a free 127.0.0.1 port and runs `--clients` locust users (bench/locustfile.py, headless, in a process
+of its own, bounded in time), each on one keep-alive connection sending searches from a fixed list for
+`--seconds`. Meanwhile it runs (a) `searcher add` of 20 generated articles, then checks each is found over HTTP
+without a restart, and (b) a full `searcher build`, then checks the server moved to the new generation and still
+finds them. Every response is checked inside the locust user: status 200, JSON, the documented shape; one that is
+not is a locust failure.
 
-Prints requests/s, p50 and p99 for searching alone and during each change, and the failures (there must be
-none); `--json` writes the same figures. tests/test_reliability_load.py runs a short version in `make test`;
-`make reliability` runs this full one (docs/RELIABILITY.md has the figures).
+Prints requests/s, p50 and p99 for searching alone and during each change (locust reports each request with its
+start, so the harness places it in the window of the change it overlapped), the failures (there must be none),
+locust's own totals and the machine's load average; `--json` writes the same figures.
+tests/test_reliability_load.py runs a short version in `make test`; `make reliability` runs this full one
+(docs/RELIABILITY.md has the figures).
 
 The module is also the harness the fault scenarios use (tests/test_reliability_faults.py): `Server`, `Load`,
-`search_problem`.
+`search_problem`. It imports nothing outside the standard library; locust runs only in the child process.
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -42,6 +45,7 @@ from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 SEARCHER = Path(sys.executable).with_name("searcher")  # the installed entry point, as an operator runs it
+LOCUSTFILE = Path(__file__).resolve().with_name("locustfile.py")  # the readers: locust users, in their own process
 # Words, phrases, operators and a question from the bundled pages: what readers of that archive would type.
 QUERIES = [
     "嘉兴", "高新区", "光伏", "嘉兴 高新区", '"产城融合"', "马拉松", "桐乡 马拉松", "空港新城 OR 临空经济",
@@ -108,6 +112,16 @@ def search_path(query: str, **params: Any) -> str:
 # --- the server ---------------------------------------------------------------------------------------------
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU a live process has used (Linux /proc): on a shared machine, what a request cost the
+    server and what the load cost its generator, whatever else was running; 0.0 once the process is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -146,6 +160,9 @@ class Server:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def cpu(self) -> float:
+        return cpu_seconds(self.process.pid) if self.process is not None else 0.0
+
     def kill(self) -> None:
         """kill -9, as the OOM killer or a power cut would."""
         if self.alive():
@@ -180,62 +197,69 @@ class Sample:
 
 @dataclass
 class Load:
-    """`clients` threads, each on one keep-alive connection, searching `queries` round-robin until stopped."""
+    """`clients` locust users (bench/locustfile.py), each on one keep-alive connection, searching `queries`
+    round-robin until stopped. Locust runs in a process of its own: gevent's monkey-patching stays out of this
+    one, and the load's CPU is not taken from the harness's threads. `start` returns once every user runs;
+    `stop` returns every request with its start on this load's clock (`now`), its status and what was wrong."""
 
     base: str
     clients: int = 16
     queries: Sequence[str] = tuple(QUERIES)
+    max_seconds: float = 900.0  # a bound on the locust process, whatever happens to this one
     samples: list[Sample] = field(default_factory=list)
+    locust: dict[str, Any] = field(default_factory=dict)  # locust's own totals, its version and CPU seconds
     began: float = 0.0
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _threads: list[threading.Thread] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _cpu_at_start: float = 0.0
+    _folder: Path | None = None
+    _process: subprocess.Popen[bytes] | None = None
 
     def now(self) -> float:
         return time.monotonic() - self.began
 
-    def start(self) -> Load:
-        self.began = time.monotonic()
-        for n in range(self.clients):
-            thread = threading.Thread(target=self._client, args=(n,), name=f"reader-{n}", daemon=True)
-            self._threads.append(thread)
-            thread.start()
+    def start(self, timeout: float = 60.0) -> Load:
+        if not self.base.startswith("http://127.0.0.1:"):
+            raise ValueError(f"load on loopback only, not {self.base}")
+        self._folder = Path(tempfile.mkdtemp(prefix="searcher-locust-"))
+        config = self._folder / "config.json"
+        config.write_text(json.dumps({
+            "host": self.base, "users": self.clients, "queries": list(self.queries), "max_seconds": self.max_seconds,
+            "ready": str(self._folder / "ready.json"), "out": str(self._folder / "out.json")}, ensure_ascii=False),
+            encoding="utf-8")
+        with open(self._folder / "locust.log", "wb") as log:
+            self._process = subprocess.Popen([sys.executable, str(LOCUSTFILE), str(config)], cwd=ROOT, stdout=log,
+                                             stderr=subprocess.STDOUT, start_new_session=True)
+        self.began = self._wait_for("ready.json", timeout)["began"]
+        self._cpu_at_start = cpu_seconds(self._process.pid)
         return self
 
-    def stop(self) -> list[Sample]:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(CLIENT_TIMEOUT + 5)
-        with self._lock:
+    def stop(self, timeout: float = CLIENT_TIMEOUT + 30) -> list[Sample]:
+        """SIGTERM to locust, which lets each user finish its request and writes what it measured."""
+        if self._process is None:
             return list(self.samples)
+        cpu = cpu_seconds(self._process.pid) - self._cpu_at_start
+        if self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+        out = self._wait_for("out.json", timeout)
+        self._process.wait(timeout)
+        self._process = None
+        self.samples = [Sample(start - self.began, seconds, status, problem)
+                        for start, seconds, status, problem in out["samples"]]
+        self.locust = {**out["locust"], "cpu_s": round(max(cpu, 0.0), 2)}
+        shutil.rmtree(self._folder, ignore_errors=True)  # type: ignore[arg-type]
+        return list(self.samples)
 
-    def _client(self, n: int) -> None:
-        host, port = self.base.removeprefix("http://").split(":")
-        conn: http.client.HTTPConnection | None = None
-        i = n
-        while not self._stop.is_set():
-            conn = conn or http.client.HTTPConnection(host, int(port), timeout=CLIENT_TIMEOUT)
-            query = self.queries[i % len(self.queries)]
-            i += 1
-            started = self.now()
-            try:
-                conn.request("GET", search_path(query, size=10))
-                response = conn.getresponse()
-                body = response.read()
-                sample = Sample(started, self.now() - started, response.status,
-                                search_problem(response.status, response.getheader("Content-Type", ""), body))
-                if response.will_close:
-                    conn.close()
-                    conn = None
-            except (OSError, http.client.HTTPException) as exc:
-                sample = Sample(started, self.now() - started, 0, f"{type(exc).__name__}: {exc}")
-                conn.close()
-                conn = None
-                time.sleep(0.05)  # a server that is down is not hammered in a tight loop
-            with self._lock:
-                self.samples.append(sample)
-        if conn is not None:
-            conn.close()
+    def _wait_for(self, name: str, timeout: float) -> dict[str, Any]:
+        """The JSON file locust writes at `name`; the locust log when it dies or takes longer than `timeout`."""
+        assert self._folder is not None and self._process is not None
+        path, deadline = self._folder / name, time.monotonic() + timeout
+        while not path.exists():
+            if time.monotonic() > deadline or (self._process.poll() is not None and not path.exists()):
+                self._process.kill()
+                self._process.wait()
+                log = (self._folder / "locust.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"locust ({LOCUSTFILE.name}) gave no {name}: exit {self._process.returncode}\n{log}")
+            time.sleep(0.02)
+        return json.loads(path.read_text(encoding="utf-8"))
 
     def __enter__(self) -> Load:
         return self.start()
@@ -374,21 +398,30 @@ def prepare(work: Path) -> tuple[Path, Path]:
     return corpus, index
 
 
+def load_average() -> list[float]:
+    """The machine's 1, 5 and 15 minute load averages: the figures mean little without what else was running."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def load_while_changing(seconds: float = 60.0, clients: int = 16, threads: int = 8,
                         keep: Path | None = None) -> dict[str, Any]:
-    """The whole scenario; returns its figures (see `by_window`) and what each change checked."""
+    """The whole scenario; returns its figures (see `by_window`), what each change checked, locust's totals."""
     with workdir(keep) as work:
         corpus, index = prepare(work)
-        with Server(index, corpus, work / "server.log", threads=threads) as server, Load(server.base,
-                                                                                        clients) as load:
+        before = load_average()
+        with Server(index, corpus, work / "server.log", threads=threads) as server, Load(
+                server.base, clients, max_seconds=seconds + 900) as load:
+            server_cpu = server.cpu()
             changes = add_then_rebuild(load, work, corpus, index, seconds)
             wait_until(load, seconds)
+            end, server_cpu = load.now(), server.cpu() - server_cpu
             samples = load.stop()
-            end = load.now()
             server_alive = server.alive()
         windows = {c.name: (c.start, c.end) for c in changes}
         return {"seconds": seconds, "clients": clients, "threads": threads, "server_alive": server_alive,
-                "figures": by_window(samples, windows, end), "changes": [asdict(c) for c in changes]}
+                "figures": by_window(samples, windows, end), "changes": [asdict(c) for c in changes],
+                "locust": load.locust, "load_average": {"before": before, "after": load_average()},
+                "server_cpu_s": round(server_cpu, 2)}
 
 
 def slow_queries(seconds: float = 60.0, clients: int = 16, slow: int = 4, threads: int = 8,
@@ -397,15 +430,19 @@ def slow_queries(seconds: float = 60.0, clients: int = 16, slow: int = 4, thread
     how much do the readers suffer? Measures the server's thread sizing; nothing here is a pass/fail promise."""
     with workdir(keep) as work:
         corpus, index = prepare(work)
+        before = load_average()
         with Server(index, corpus, work / "server.log", threads=threads) as server:
-            with Load(server.base, clients) as readers, Load(server.base, slow, queries=(query,)) as heavy:
+            with Load(server.base, clients, max_seconds=seconds + 900) as readers, Load(
+                    server.base, slow, queries=(query,), max_seconds=seconds + 900) as heavy:
+                server_cpu = server.cpu()
                 wait_until(readers, seconds)
+                end, server_cpu = readers.now(), server.cpu() - server_cpu
                 normal, expensive = readers.stop(), heavy.stop()
-                end = readers.now()
             server_alive = server.alive()
         return {"seconds": seconds, "clients": clients, "threads": threads, "server_alive": server_alive,
                 "figures": {"readers": summarize(normal, end), f"{slow} x {query[:6]}…({len(query)})":
-                            summarize(expensive, end)}, "changes": []}
+                            summarize(expensive, end)}, "changes": [], "locust": readers.locust,
+                "load_average": {"before": before, "after": load_average()}, "server_cpu_s": round(server_cpu, 2)}
 
 
 def failures(report: dict[str, Any]) -> list[str]:
@@ -427,7 +464,10 @@ def failures(report: dict[str, Any]) -> list[str]:
 
 
 def print_report(report: dict[str, Any]) -> None:
-    print(f"{report['clients']} clients, {report['seconds']:.0f} s, server threads {report['threads']}")
+    locust = report.get("locust", {})
+    print(f"{report['clients']} locust {locust.get('version', '?')} users on loopback, {report['seconds']:.0f} s, "
+          f"server threads {report['threads']}, {os.cpu_count()} cores, load average (1, 5, 15 min) before "
+          f"{report['load_average']['before']}, after {report['load_average']['after']}")
     print(f"{'window':<20}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}{'5xx':>5}")
     for name, f in report["figures"].items():
         print(f"{name:<20}{f['requests']:>9}{f['requests_per_s']:>8}{f['p50_ms']:>9}{f['p99_ms']:>9}"
@@ -435,6 +475,12 @@ def print_report(report: dict[str, Any]) -> None:
     for change in report["changes"]:
         print(f"{change['name']}: {change['end'] - change['start']:.1f} s, exit {change['returncode']}, "
               f"{change['checks']}")
+    if locust:
+        print(f"locust's own count: {locust['requests']} requests, {locust['failures']} failures, p50 "
+              f"{locust['p50_ms']} ms, p99 {locust['p99_ms']} ms" + (", its CPU over 90 %" * locust["cpu_warning"]))
+        requests = sum(f["requests"] for name, f in report["figures"].items() if name != "all")
+        print(f"CPU: server {report['server_cpu_s']} s ({1000 * report['server_cpu_s'] / max(requests, 1):.1f} ms a "
+              f"request), locust {locust['cpu_s']} s (readers only)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
