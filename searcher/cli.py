@@ -247,13 +247,14 @@ def serve(corpus: Path | None, index: Path | None, host: str, port: int, threads
     """Serve the web app and JSON API under waitress (a production WSGI server)."""
     from web import create_app
     from web import serve as run_server
+    from web.state import get_engine
 
-    from .engine import Engine
     from .errors import IndexMissing
 
     given = config.given_corpus(corpus)  # else uploads go to the corpus the index records
     app = create_app({"INDEX_DIR": str(config.index_dir(index))} | ({"CORPUS_DIR": str(given)} if given else {}))
-    engine = Engine(config.index_dir(index))
+    with app.app_context():
+        engine = get_engine()  # the app's own engine, so that what the warm-up loads stays loaded
     try:
         engine.health()
     except IndexMissing as exc:

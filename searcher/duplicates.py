@@ -14,8 +14,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from datasketch import MinHash, MinHashLSH
-
 from .normalize import normalize
 
 SHINGLE = 4
@@ -46,7 +44,9 @@ def similarity(a: set[str], b: set[str]) -> float:
     return len(a & b) / union if union else 0.0
 
 
-def minhash(shingle_set: set[str], num_perm: int = NUM_PERM) -> MinHash:
+def minhash(shingle_set: set[str], num_perm: int = NUM_PERM) -> Any:
+    from datasketch import MinHash  # imported when needed: with scipy it takes most of a second
+
     signature = MinHash(num_perm=num_perm)
     signature.update_batch([s.encode("utf-8") for s in shingle_set])
     return signature
@@ -55,6 +55,8 @@ def minhash(shingle_set: set[str], num_perm: int = NUM_PERM) -> MinHash:
 def group_near_duplicates(items: Iterable[tuple[str, str]], threshold: float = THRESHOLD) -> list[list[str]]:
     """Groups (of two or more ids, in input order) of paragraphs that are near duplicates of one another,
     transitively; `items` are (id, text). Groups are ordered by their first member."""
+    from datasketch import MinHashLSH
+
     sets: dict[str, set[str]] = {}
     lsh = MinHashLSH(threshold=max(threshold - 0.2, 0.1), num_perm=NUM_PERM)
     parent: dict[str, str] = {}

@@ -11,22 +11,26 @@ from typing import Any
 
 from whoosh import query as Q
 
-from .analysis import jieba
 from .models import Article
 from .normalize import normalize
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # jieba 0.42.1 (2020): pkg_resources and invalid escapes
-    import jieba.analyse
 
 TOP_KEYWORDS = 10
 MLT_TERMS = 6
 
 
+def _analyse() -> Any:
+    """jieba.analyse, imported when first needed: loading its IDF table and tagger takes a second, which the
+    server's start (and its first answer) should not pay."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # jieba 0.42.1 (2020): pkg_resources and invalid escapes
+        import jieba.analyse
+    return jieba.analyse
+
+
 def keywords(text: str, top: int = TOP_KEYWORDS) -> list[str]:
     """The `top` most characteristic words of `text`, best first: segmented as the index segments (so each is a
     term the index can be searched for), weighted by jieba's TF-IDF."""
-    words = jieba.analyse.extract_tags(normalize(text).text, topK=top * 2)
+    words = _analyse().extract_tags(normalize(text).text, topK=top * 2)
     return [w for w in words if len(w) > 1 and not w.isdigit()][:top]
 
 
