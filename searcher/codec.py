@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, W3PostingsWriter, _lenfield
+from whoosh.columns import NumericColumn
 from whoosh.matching import ListMatcher
+from whoosh.util.numeric import byte_to_length
 
 INLINE_LIMIT = 8
 
@@ -38,6 +40,30 @@ class InlinedMatcher(ListMatcher):
         return super().value() or b""
 
 
+class LengthsInMemory(W3PerDocReader):
+    """Field lengths read once per field as one byte string, instead of one file read per posting: writing a
+    segment asks for the length of every posting's document (16 % of a build's CPU), and BM25 asks for every
+    scored document's. One byte per document and field (Whoosh's own length encoding)."""
+
+    def __init__(self, storage: Any, segment: Any) -> None:
+        super().__init__(storage, segment)
+        self._lengths: dict[str, bytes | None] = {}
+
+    def _all_lengths(self, fieldname: str) -> bytes | None:
+        if fieldname not in self._lengths:
+            reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            whole = isinstance(reader, NumericColumn.Reader) and reader._typecode == "B"
+            self._lengths[fieldname] = reader._dbfile.get(reader._basepos, reader._count) if whole else None
+        return self._lengths[fieldname]
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> Any:
+        lengths = self._all_lengths(fieldname)
+        if lengths is None or docnum > self._doccount:  # not a column of length bytes: Whoosh's own way
+            return super().doc_field_length(docnum, fieldname, default)
+        lbyte = lengths[docnum] if docnum < len(lengths) else 0
+        return byte_to_length(lbyte) if lbyte else None  # None for 0, exactly as W3PerDocReader answers
+
+
 class LeanCodec(W3Codec):
     def __init__(self, blocklimit: int = 128, compression: int = 3, inlinelimit: int = INLINE_LIMIT) -> None:
         super().__init__(blocklimit, compression, inlinelimit)
@@ -45,6 +71,9 @@ class LeanCodec(W3Codec):
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> InliningPostingsWriter:
         return InliningPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
                                       compression=self._compression, inlinelimit=self._inlinelimit)
+
+    def per_document_reader(self, storage: Any, segment: Any) -> LengthsInMemory:
+        return LengthsInMemory(storage, segment)
 
     def postings_reader(self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None) -> Any:
         if not terminfo.is_inlined():

@@ -90,11 +90,24 @@ def _best_candidate(run: str, vocab: Vocabulary) -> str | None:
     homophones = [_homophones(c, vocab) for c in run]
     stages = (_one_homophone, _two_homophones, _fitting_shapes)
     for stage in stages:
-        counted = ((text.count(c), c) for c in dict.fromkeys(stage(run, homophones, vocab)) if c != run)
-        scored = [(-count, c) for count, c in counted if count > floor]
-        if scored:
-            return min(scored)[1]
+        best = _most_frequent([c for c in dict.fromkeys(stage(run, homophones, vocab)) if c != run], text, floor)
+        if best:
+            return best
     return None
+
+
+def _most_frequent(candidates: list[str], text: IndexText, floor: int) -> str | None:
+    """The candidate found in most paragraphs (more than `floor`; ties to the first in code-point order). Counting
+    one means a search; each candidate's upper bound (from document frequencies) is free, so they are counted from
+    the highest bound down, and counting stops once no bound left can beat or tie the best count."""
+    best: tuple[int, str] | None = None  # (-count, candidate), the smaller the better
+    for bound, c in sorted(((text.bound(c), c) for c in candidates), key=lambda bc: (-bc[0], bc[1])):
+        if bound <= floor or (best is not None and bound < -best[0]):
+            break
+        count = text.count(c)
+        if count > floor and (best is None or (-count, c) < best):
+            best = (-count, c)
+    return best[1] if best else None
 
 
 def _one_homophone(run: str, homophones: list[list[str]], vocab: Vocabulary) -> Iterator[str]:

@@ -216,26 +216,54 @@ def _titles(searcher: Any) -> list[str]:
     return [t for t in (searcher.stored_fields(d).get("title", "") for d in docs) if t]
 
 
+MAX_COUNTS = 100_000  # remembered substring counts per IndexText
+
+
 class IndexText:
     """Exact-text questions answered by the character n-gram fields of a live Whoosh searcher."""
 
     def __init__(self, searcher: Any) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
+        self._counts: dict[str, int] = {}
+        self._dfs: dict[tuple[str, str], int] = {}
 
     def term_freq(self, word: str) -> int:
         """Paragraphs whose `text` or `title` has `word` as a term."""
         return sum(self.reader.doc_frequency(f, word) for f in ("text", "title"))
 
+    def _df(self, fieldname: str, term: str) -> int:
+        """A term's document frequency, remembered: spelling candidates share most of their n-grams, and a look-up
+        in the on-disk term index is a few file reads."""
+        key = (fieldname, term)
+        df = self._dfs.get(key)
+        if df is None:
+            if len(self._dfs) >= MAX_COUNTS:
+                self._dfs.clear()
+            df = self._dfs[key] = self.reader.doc_frequency(fieldname, term)
+        return df
+
+    def bound(self, text: str) -> int:
+        """An upper bound of `count(text)` from document frequencies alone (no search): the rarest of its n-grams."""
+        text = normalize(text).text
+        return max(min(self._df(f, g) for g in gram_terms(text)) for f in ("grams", "title_grams"))
+
     def count(self, text: str) -> int:
-        """Paragraphs holding `text` (a run of letters/digits/Han) contiguously in text or title."""
+        """Paragraphs holding `text` (a run of letters/digits/Han) contiguously in text or title (in one of them:
+        the larger count). Answers are remembered for this vocabulary's generation."""
         text = normalize(text).text
         if len(text) <= 2:
-            return max(self.reader.doc_frequency(f, text) for f in ("grams", "title_grams"))
+            return max(self._df(f, text) for f in ("grams", "title_grams"))
+        known = self._counts.get(text)
+        if known is not None:
+            return known
         total = 0
-        for fieldname in ("grams", "title_grams"):
-            if all(self.reader.doc_frequency(fieldname, g) for g in gram_terms(text)):
-                total = max(total, sum(1 for _ in self.searcher.docs_for_query(substring(fieldname, text))))
+        for fieldname, words in (("grams", "text"), ("title_grams", "title")):
+            if min(self._df(fieldname, g) for g in gram_terms(text)) > total:
+                total = max(total, sum(1 for _ in self.searcher.docs_for_query(substring(fieldname, text, words))))
+        if len(self._counts) >= MAX_COUNTS:
+            self._counts.clear()
+        self._counts[text] = total
         return total
 
     def next_chars(self, char: str) -> list[str]:
