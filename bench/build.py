@@ -22,7 +22,7 @@ NEWS = ROOT.parent / "shared" / "eval" / "news" / "xwlb_paragraphs.jsonl.gz"
 CHILD = """
 import json, resource, sys
 from pathlib import Path
-from searcher.indexing import build_index
+from searcher.index.build import build_index
 report = build_index(Path(sys.argv[1]), Path(sys.argv[2]), procs=int(sys.argv[3]))
 rss = [resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
 print(json.dumps({"seconds": report.seconds, "paragraphs": report.paragraphs, "rss_kb": rss}))

@@ -19,7 +19,7 @@ import re
 import time
 from pathlib import Path
 
-from searcher import duplicates
+from searcher.discovery import duplicates
 
 ROOT = Path(__file__).resolve().parent.parent
 NEWS = ROOT.parent / "shared" / "eval" / "news" / "xwlb_paragraphs.jsonl.gz"

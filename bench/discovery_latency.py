@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from searcher import store
-from searcher.autocomplete import suggest
-from searcher.spelling import suggest_correction
-from searcher.vocabulary import Vocabulary
+from searcher.discovery.autocomplete import suggest
+from searcher.discovery.spelling import suggest_correction
+from searcher.discovery.vocabulary import Vocabulary
+from searcher.index import store
 
 WORDS = ["嘉兴高新区", "习近平总书记", "人工智能", "jiaxing", "xijinping", "rgzn", "guowuyuan", "一带一路",
          "新能源汽车",

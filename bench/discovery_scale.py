@@ -19,9 +19,9 @@ from pathlib import Path
 from discovery_eval import NEWS
 from discovery_latency import keystrokes
 
-from searcher.analysis import segment
-from searcher.normalize import normalize
-from searcher.vocabulary import Vocabulary, title_phrases
+from searcher.analysis.normalize import normalize
+from searcher.analysis.tokenizers import segment
+from searcher.discovery.vocabulary import Vocabulary, title_phrases
 
 
 def main() -> None:

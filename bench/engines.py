@@ -31,8 +31,8 @@ class SearcherEngine(peers.Engine):
 
     def __init__(self, workdir: str) -> None:
         super().__init__(workdir)
-        from searcher.engine import Engine
-        from searcher.indexing import build_index
+        from searcher.index.build import build_index
+        from searcher.search.engine import Engine
 
         self._engine_class, self._build_index = Engine, build_index
         self.index_dir = Path(workdir) / "index"

@@ -25,12 +25,12 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
 from whoosh.fields import TEXT, Schema
 
-from searcher.analysis import GramTokenizer
-from searcher.indexing import paragraph_documents
+from searcher.analysis.resources import load_resources
+from searcher.analysis.tokenizers import GramTokenizer
+from searcher.corpus.reading import load_corpus
+from searcher.index.build import paragraph_documents
+from searcher.index.schema import build_schema
 from searcher.models import ParsedFile
-from searcher.reading import load_corpus
-from searcher.resources import load_resources
-from searcher.schema import build_schema
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import index_sizes  # noqa: E402

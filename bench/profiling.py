@@ -30,12 +30,12 @@ from bench_data import CACHE, prepare_corpus  # noqa: E402
 # Stage name -> functions (file suffix, function name) whose cumulative time is that stage. Nested stages are
 # listed inner first; each line is a share of the whole run, so they overlap (jieba is inside "analysis").
 BUILD_STAGES = {
-    "reading + parsing corpus files": [("searcher/reading.py", "load_corpus")],
+    "reading + parsing corpus files": [("searcher/corpus/reading.py", "load_corpus")],
     "writer.add_document": [("whoosh/writing.py", "add_document")],
     "  field.index: analysis + posting encoding": [("whoosh/formats.py", "word_values")],
-    "    tokenizers (jieba words, n-grams)": [("searcher/analysis.py", "__call__")],
+    "    tokenizers (jieba words, n-grams)": [("searcher/analysis/tokenizers.py", "__call__")],
     "      jieba.tokenize": [("jieba/__init__.py", "tokenize")],
-    "      normalize (NFKC, simplified)": [("searcher/normalize.py", "normalize")],
+    "      normalize (NFKC, simplified)": [("searcher/analysis/normalize.py", "normalize")],
     "  posting pool: sort + pickle runs to disk": [("whoosh/externalsort.py", "save")],
     "writer.commit": [("whoosh/writing.py", "commit")],
     "  merge sorted runs (unpickle + heap merge)": [("whoosh/externalsort.py", "_read_run")],
@@ -77,7 +77,7 @@ def render_build(prof: Path) -> None:
 
 
 def profile_build(paragraphs: int) -> None:
-    from searcher.indexing import build_index
+    from searcher.index.build import build_index
 
     corpus = prepare_corpus(paragraphs, questions=False)
     out = CACHE / "profile-build"
@@ -103,9 +103,9 @@ def field_costs(corpus: Path, index: Path) -> list[str]:
     postings it yields, outside the profiler; Whoosh's own sort and write come on top, per posting."""
     from whoosh import index as whoosh_index
 
-    from searcher import store
-    from searcher.indexing import paragraph_documents
-    from searcher.reading import load_corpus
+    from searcher.corpus.reading import load_corpus
+    from searcher.index import store
+    from searcher.index.build import paragraph_documents
 
     schema = whoosh_index.open_dir(str(store.require_generation(index))).schema
     docs = [doc for item in load_corpus(corpus) if hasattr(item, "articles")
@@ -140,7 +140,7 @@ def slowest(engine: Any, path: Path, count: int) -> list[str]:
 
 
 def profile_queries(index: Path, queries: list[str], repeat: int, source: Path | None = None) -> None:
-    from searcher.engine import Engine
+    from searcher.search.engine import Engine
 
     engine = Engine(index)
     engine.warm_up()

@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from searcher.analysis import segment  # noqa: E402
-from searcher.engine import Engine  # noqa: E402
-from searcher.indexing import build_index  # noqa: E402
+from searcher.analysis.tokenizers import segment  # noqa: E402
+from searcher.index.build import build_index  # noqa: E402
+from searcher.search.engine import Engine  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 CACHE = ROOT / "bench" / ".cache" / "relevance"

@@ -17,7 +17,7 @@ import click
 
 from . import __version__, config
 from .errors import SearcherError, Terminated
-from .indexing import BuildReport
+from .index.build import BuildReport
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,7 +89,7 @@ def stop_on_sigterm(outcome: str) -> Iterator[None]:
 def _build_corpus(corpus: Path | None, index_dir: Path) -> Path:
     """The corpus named, else the one the index was built from, else the default: an index is never silently
     rebuilt from whatever ./corpus the current directory holds."""
-    from .store import recorded_corpus
+    from .index.store import recorded_corpus
 
     recorded = recorded_corpus(index_dir)
     chosen = config.given_corpus(corpus) or recorded or config.corpus_dir()
@@ -107,7 +107,7 @@ def _build_corpus(corpus: Path | None, index_dir: Path) -> Path:
 @clean_errors
 def build(corpus: Path | None, index: Path | None, procs: int, wait: float) -> None:
     """Index the whole corpus into a new generation, then switch to it atomically."""
-    from .indexing import build_index, count_files
+    from .index.build import build_index, count_files
 
     index_dir = config.index_dir(index)
     corpus_dir = _build_corpus(corpus, index_dir)
@@ -132,7 +132,7 @@ def add(paths: tuple[Path, ...], corpus: Path | None, index: Path | None, wait: 
     """Index new or changed article files. Files from outside the corpus the index was built from are copied into
     it (corpus/added/, keeping a directory's relative paths, never over another file); a file that cannot be
     indexed is reported and not copied."""
-    from .adding import SKIPPED, add_files
+    from .index.adding import SKIPPED, add_files
 
     with stop_on_sigterm("nothing was added and the files copied for it were removed"):
         report = add_files(paths, config.given_corpus(corpus), config.index_dir(index), wait=wait)
@@ -154,7 +154,7 @@ def add(paths: tuple[Path, ...], corpus: Path | None, index: Path | None, wait: 
 @clean_errors
 def remove(article_ids: tuple[str, ...], corpus: Path | None, index: Path | None, wait: float) -> None:
     """Remove articles from the live index by id."""
-    from .indexing import remove_articles
+    from .index.build import remove_articles
 
     removed = remove_articles(article_ids, config.index_dir(index), wait=wait)
     for article_id, count in removed.items():
@@ -184,8 +184,8 @@ def search(query: str, corpus: Path | None, index: Path | None, page: int, size:
            author: str | None, date_from: str | None, date_to: str | None, range_: str | None, sort: str,
            newest: bool, per_article: int | None, as_json: bool) -> None:
     """Search the index; Baidu-style syntax: "phrase", -exclude, a OR b, title:, source:, author:, date:."""
-    from .engine import Engine
     from .render import render_result
+    from .search.engine import Engine
 
     if not query.strip():
         raise click.UsageError("the query is empty: give the words to search for, e.g. searcher search '嘉兴 光伏'")
@@ -193,7 +193,7 @@ def search(query: str, corpus: Path | None, index: Path | None, page: int, size:
     options = {"page": page, "size": size, "source": source, "author": author, "date_from": date_from,
                "date_to": date_to, "range": range_, "sort": "newest" if newest else sort, "per_article": per_article}
     if as_json:  # the API's answer: written dates, did you mean (builds the index vocabulary), folded reprints
-        from .discovery import search_with_discovery
+        from .discovery.search import search_with_discovery
 
         answer = search_with_discovery(engine, query, fold=True, **options)
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
@@ -209,7 +209,7 @@ def search(query: str, corpus: Path | None, index: Path | None, page: int, size:
 @clean_errors
 def stats(corpus: Path | None, index: Path | None, as_json: bool) -> None:
     """Generation, article and paragraph counts, sources and date range of the live index."""
-    from .engine import Engine
+    from .search.engine import Engine
 
     engine = Engine(config.index_dir(index))
     info = engine.health() | {"sources": engine.sources(), "dates": engine.date_range()}
@@ -226,8 +226,8 @@ def stats(corpus: Path | None, index: Path | None, as_json: bool) -> None:
 @clean_errors
 def inspect(file: Path, as_json: bool) -> None:
     """Show how a file is parsed: articles, numbered paragraphs, and what was dropped and why."""
-    from .inspecting import inspect_to_dict, inspect_to_text
-    from .reading import load_file
+    from .corpus.reading import load_file
+    from .page.inspecting import inspect_to_dict, inspect_to_text
 
     parsed = load_file(file, file.parent)
     if as_json:
@@ -289,7 +289,7 @@ def words_suggest(corpus: Path | None, min_count: int, limit: int, as_json: bool
     """List frequent runs that jieba splits into pieces (PMI and neighbour entropy), with an example each."""
     from dataclasses import asdict
 
-    from .wordfind import paragraphs_of, suggest_words
+    from .discovery.wordfind import paragraphs_of, suggest_words
 
     found = suggest_words(paragraphs_of(_existing_corpus(corpus)), min_count=min_count, limit=limit)
     if as_json:
@@ -307,8 +307,8 @@ def words_suggest(corpus: Path | None, min_count: int, limit: int, as_json: bool
 @clean_errors
 def words_add(new_words: tuple[str, ...], corpus: Path | None) -> None:
     """Append words to corpus/userdict.txt; `searcher build` applies them to the index."""
-    from .resources import USERDICT
-    from .wordfind import add_words
+    from .analysis.resources import USERDICT
+    from .discovery.wordfind import add_words
 
     corpus_dir = _existing_corpus(corpus)
     added, present = add_words(corpus_dir, new_words)
@@ -325,9 +325,9 @@ def words_add(new_words: tuple[str, ...], corpus: Path | None) -> None:
 @clean_errors
 def suggest_cmd(prefix: str, index: Path | None) -> None:
     """Autocomplete PREFIX from the index (words, names, titles; pinyin letters too), one a line."""
-    from .autocomplete import suggest
-    from .engine import Engine
-    from .vocabulary import cached_vocabulary
+    from .discovery.autocomplete import suggest
+    from .discovery.vocabulary import cached_vocabulary
+    from .search.engine import Engine
 
     index_dir = config.index_dir(index)
     generation, searcher = Engine(index_dir).whoosh_searcher()

@@ -78,7 +78,7 @@ class DiskFull(SearcherError):
 
 
 class TooManyParagraphs(SearcherError):
-    """An upload or add that would create more paragraphs than one request may (see searcher.limits)."""
+    """An upload or add that would create more paragraphs than one request may (see searcher.index.limits)."""
 
 
 class Terminated(SearcherError):

@@ -110,7 +110,7 @@ class SearchResult:
     hits: list[Hit]
     partial: bool = False
     notice: str = ""  # e.g. that an over-long query was trimmed; empty when there is nothing to say
-    facets: dict[str, list[dict[str, Any]]] | None = None  # only when asked for: see searcher/facets.py
+    facets: dict[str, list[dict[str, Any]]] | None = None  # only when asked for: see searcher/search/facets.py
     facets_sampled: bool = False
     total_relation: str = "eq"  # "gte": there are more than `total` (TOTAL_LIMIT) hits, as Elasticsearch says
 

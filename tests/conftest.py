@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from searcher.engine import Engine
-from searcher.indexing import build_index
+from searcher.index.build import build_index
+from searcher.search.engine import Engine
 from web import create_app
 
 pytest_plugins = ["conftest_opensearch"]  # the real OpenSearch cluster fixtures

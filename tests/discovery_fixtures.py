@@ -81,7 +81,7 @@ def write_corpus(corpus_dir: Path) -> Path:
 
 
 def build_discovery_index(root: Path) -> Path:
-    from searcher.indexing import build_index
+    from searcher.index.build import build_index
 
     corpus = write_corpus(root / "corpus")
     index = root / "index"

@@ -24,8 +24,9 @@ from web_fixtures import WORD, write_corpus
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from searcher import store, uploads
-from searcher.indexing import build_index, remove_articles
+from searcher.corpus import uploads
+from searcher.index import store
+from searcher.index.build import build_index, remove_articles
 from web import admin, create_app
 from web.security import CONTENT_SECURITY_POLICY
 
@@ -264,11 +265,11 @@ def test_sending_the_same_thing_twice_gives_the_same_answer(client: FlaskClient,
 
 def test_a_file_sent_again_is_not_parsed_again(client: FlaskClient, dirs: tuple[Path, Path],
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import searcher.formats
+    import searcher.corpus.formats
 
     page = docx_bytes("桐乡蚕桑文化节开幕", [f"桐乡是{DOCX_WORD}之乡。"])
     first = upload(client, ("蚕桑.docx", page)).get_json()
-    monkeypatch.setattr(searcher.formats, "extract", lambda path: pytest.fail("parsed again"))
+    monkeypatch.setattr(searcher.corpus.formats, "extract", lambda path: pytest.fail("parsed again"))
     with store.writer_lock(dirs[1]):  # nor does it wait for the writer: nothing is written
         second = upload(client, ("蚕桑.docx", page)).get_json()
     assert [o["status"] for o in first["outcomes"] + second["outcomes"]] == ["indexed", "unchanged"]
@@ -560,12 +561,12 @@ def test_a_docx_of_200000_paragraphs_is_refused_unparsed_and_without_the_lock(cl
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from test_uploads import docx_with
 
-    import searcher.formats
+    import searcher.corpus.formats
 
     def never(path: Path) -> Any:
         raise AssertionError("the huge .docx was parsed")
 
-    monkeypatch.setattr(searcher.formats, "extract", never)
+    monkeypatch.setattr(searcher.corpus.formats, "extract", never)
     with store.writer_lock(dirs[1]):  # another writer busy: the refusal must not wait for (or take) the lock
         response = upload(client, ("bomb.docx", docx_with(200_000)))
     message = assert_error(response, 413, "request_entity_too_large")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searcher.analysis import GramTokenizer, JiebaTokenizer
-from searcher.normalize import normalize, normalize_text
+from searcher.analysis.normalize import normalize, normalize_text
+from searcher.analysis.tokenizers import GramTokenizer, JiebaTokenizer
 
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
 SPECIAL = st.sampled_from("ＡＰＰ１００臺灣，。 abcXYZ")

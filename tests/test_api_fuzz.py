@@ -147,7 +147,8 @@ def test_every_documented_status_is_reachable(tmp_path: Path, monkeypatch: pytes
     """Each status the document lists for an operation is produced by some request (and nothing else is)."""
     import errno
 
-    from searcher import store, uploads
+    from searcher.corpus import uploads
+    from searcher.index import store
 
     index = build_test_index(tmp_path)
     corpus = tmp_path / "corpus"

@@ -6,9 +6,9 @@ import pytest
 from discovery_fixtures import build_discovery_index
 from whoosh import index as whoosh_index
 
-from searcher import store
-from searcher.autocomplete import suggest
-from searcher.vocabulary import Vocabulary
+from searcher.discovery.autocomplete import suggest
+from searcher.discovery.vocabulary import Vocabulary
+from searcher.index import store
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from searcher.engine import Engine
-from searcher.indexing import build_index
+from searcher.index.build import build_index
+from searcher.search.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import bench_data  # noqa: E402

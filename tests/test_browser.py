@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from web_fixtures import SOURCES, UNIQUE, WORD, write_corpus
 
-from searcher.indexing import build_index
+from searcher.index.build import build_index
 from web import create_app
 from web.server import create_server
 

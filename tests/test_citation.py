@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from searcher.citation import authors, edition, gbt7714, plain
+from searcher.discovery.citation import authors, edition, gbt7714, plain
 
 ARTICLE = {"title": "隆基绿能嘉兴基地二期投产", "byline": "记者 张云 通讯员 韩立峰", "source": "嘉兴日报",
            "date": "2024-12-05", "page": "第02版", "source_url": "https://example.org/a"}

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from conftest import SEED_CORPUS, write_jsonl
 
 from searcher.cli import cli
-from searcher.indexing import build_index
+from searcher.index.build import build_index
 
 EXE = Path(sys.executable).with_name("searcher")
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from conftest import ARTICLES, write_jsonl
 
-from searcher.engine import Engine
-from searcher.indexing import BuildReport, add_files, build_index
-from searcher.jobs import Rebuilder
-from searcher.uploads import save_json_article
+from searcher.corpus.uploads import save_json_article
+from searcher.index.build import BuildReport, add_files, build_index
+from searcher.index.jobs import Rebuilder
+from searcher.search.engine import Engine
 from web import create_app
 
 STABLE = "光伏"  # in the `solar` article, present in every generation throughout

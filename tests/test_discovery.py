@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from discovery_fixtures import build_discovery_index
 
-from searcher.discovery import search_with_discovery
-from searcher.engine import Engine
+from searcher.discovery.search import search_with_discovery
+from searcher.search.engine import Engine
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from discovery_fixtures import SHARED_A, SHARED_B, WIRE, WIRE_EDITED, WIRE_TRIMMED, build_discovery_index
 
-from searcher.duplicates import duplicates_in_index, fold_hits, group_near_duplicates, shingles, similarity
-from searcher.engine import Engine
+from searcher.discovery.duplicates import duplicates_in_index, fold_hits, group_near_duplicates, shingles, similarity
+from searcher.search.engine import Engine
 
 OTHER = "海宁皮革城销售额增长一成，平湖服装出口保持稳定，桐乡毛衫产业加快转型。"
 

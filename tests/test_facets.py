@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from searcher.facets import FACETS
-from searcher.page_names import byline_names
+from searcher.page.names import byline_names
+from searcher.search.facets import FACETS
 
 ARTICLES = [
     {"id": "a1", "title": "光伏产业一", "byline": "记者 陈一薇 通讯员 王忱", "source": "嘉兴日报", "date": "2024-03-01",
@@ -29,7 +29,7 @@ def facet_index(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def eng(facet_index):
-    from searcher.engine import Engine
+    from searcher.search.engine import Engine
 
     return Engine(facet_index)
 

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from conftest import alive, write_jsonl
 
-from searcher import store
-from searcher.engine import Engine
 from searcher.errors import DiskFull, WriterFailed
-from searcher.indexing import build_index
+from searcher.index import store
+from searcher.index.build import build_index
+from searcher.search.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 DEADLINE = 20.0  # seconds; a bound on waiting for processes, never a performance assertion
@@ -32,7 +32,7 @@ DEADLINE = 20.0  # seconds; a bound on waiting for processes, never a performanc
 # printing the build's pid and its workers' pids.
 HOLD_BUILD = textwrap.dedent("""
     import os, sys, time
-    import searcher.indexing as indexing
+    import searcher.index.build as indexing
     from searcher.cli import main
     real = indexing._add_parsed
     def held(writer, *args, **kwargs):
@@ -186,7 +186,7 @@ def test_cli_disk_full_is_one_line_naming_the_path(corpus: Path, tmp_path: Path,
 
 HOLD_ADD = textwrap.dedent("""
     import sys, time
-    import searcher.adding as adding
+    import searcher.index.adding as adding
     from searcher.cli import main
     real = adding._add_parsed
     def held(*args, **kwargs):
@@ -223,7 +223,7 @@ def test_sigterm_of_an_add_leaves_corpus_and_index_as_they_were(served: tuple[Pa
 
 def test_a_worker_that_dies_fails_the_build_instead_of_losing_its_documents(
         served: tuple[Path, Path, dict[str, list[str]]], monkeypatch: pytest.MonkeyPatch) -> None:
-    import searcher.indexing as indexing
+    import searcher.index.build as indexing
 
     corpus, index, before = served
     real = indexing._add_parsed

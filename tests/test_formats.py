@@ -1,4 +1,4 @@
-"""searcher.formats on small real HTML, PDF and DOCX files built in tmp_path, asserting exact outcomes."""
+"""searcher.corpus.formats on small real HTML, PDF and DOCX files built in tmp_path, asserting exact outcomes."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
 
-from searcher.formats import SUFFIXES, extract
+from searcher.corpus.formats import SUFFIXES, extract
 
 P1 = (
     "满眼生机转化钧，天工人巧日争新。在禾城大地，遍吹创新之风。当前，嘉兴正推动主导产业进一步升级，"

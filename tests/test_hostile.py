@@ -30,7 +30,7 @@ from web_fixtures import WORD, write_corpus
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from searcher.indexing import build_index
+from searcher.index.build import build_index
 from web import create_app
 from web.security import HEADERS
 
@@ -361,8 +361,8 @@ def test_the_token_in_a_json_body_or_cookie_counts_for_nothing(client: FlaskClie
 
 def test_security_headers_on_a_response_of_every_status(client: FlaskClient, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from searcher import uploads
-    from searcher.engine import Engine
+    from searcher.corpus import uploads
+    from searcher.search.engine import Engine
 
     no_index = create_app({"INDEX_DIR": str(tmp_path / "none"), "TESTING": True}).test_client()
     responses = {

@@ -24,8 +24,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
 from searcher.cli import cli
+from searcher.corpus.reading import load_file
 from searcher.models import Article
-from searcher.reading import load_file
 
 TITLE = "平湖港区吞吐量创新高"
 P1 = "今年以来，平湖港区集装箱吞吐量持续增长，前十一个月累计完成二百万标箱，同比增长百分之十二，创历史新高。"

@@ -17,9 +17,9 @@ from opensearch_cluster import START_TIMEOUT, Cluster, start_cluster, tools_miss
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 
-from searcher import store
-from searcher.pretokenized import TOKEN_FIELD, index_settings, term, token_string, tokens_of
-from searcher.substrings import gram_terms
+from searcher.analysis.pretokenized import TOKEN_FIELD, index_settings, term, token_string, tokens_of
+from searcher.index import store
+from searcher.search.substrings import gram_terms
 
 # Whoosh fields sent as token strings, each with the tokenizer field that analyses it in the Whoosh schema.
 TOKEN_FIELDS = {"text": "text", "grams": "text", "title": "title", "title_grams": "title"}
@@ -43,7 +43,7 @@ class Paragraphs:
 def paragraphs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paragraphs]:
     from conftest import ARTICLES, write_jsonl
 
-    from searcher.indexing import build_index
+    from searcher.index.build import build_index
 
     base = tmp_path_factory.mktemp("parity")
     (base / "corpus").mkdir()

@@ -1,11 +1,11 @@
-"""searcher.page_dateline: which lines are datelines, what they say, and where a byline stops."""
+"""searcher.page.dateline: which lines are datelines, what they say, and where a byline stops."""
 
 from __future__ import annotations
 
 import pytest
 
-from searcher.page_dateline import Dateline, read_dateline, split_tail
-from searcher.page_meta import normalize_date
+from searcher.page.dateline import Dateline, read_dateline, split_tail
+from searcher.page.meta import normalize_date
 
 
 @pytest.mark.parametrize(

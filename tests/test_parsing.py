@@ -9,11 +9,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searcher.ids import IdAllocator, file_slug, given_id, is_url_safe
-from searcher.inspecting import inspect_to_dict, inspect_to_text
 from searcher.models import Dropped, ParsedFile
-from searcher.page_meta import normalize_date
-from searcher.parsing import parse_page
+from searcher.page.ids import IdAllocator, file_slug, given_id, is_url_safe
+from searcher.page.inspecting import inspect_to_dict, inspect_to_text
+from searcher.page.meta import normalize_date
+from searcher.page.parsing import parse_page
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 
@@ -346,7 +346,7 @@ def test_any_text_parses_without_losing_words(text: str) -> None:
 
 
 def test_short_heading_in_extracted_html_text() -> None:
-    """Text from searcher.formats: blocks separated by one blank line, the headline already removed."""
+    """Text from searcher.corpus.formats: blocks separated by one blank line, the headline already removed."""
     text = "昨天，晨曦中的南湖悄然换上了“华服”。\n\n湖心岛\n\n从空中俯瞰，湖心岛宛如调色盘。"
     article = parse_page(text, file="a.html", meta={"title": "南湖初冬美景", "author": "王振宇"}).articles[0]
     assert (article.title, article.byline) == ("南湖初冬美景", "王振宇")

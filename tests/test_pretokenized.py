@@ -3,8 +3,8 @@ tests/test_opensearch_cluster.py)."""
 
 from __future__ import annotations
 
-from searcher.analysis import GramTokenizer, JiebaTokenizer
-from searcher.pretokenized import GAP, STACK, term, token_string, tokens_of
+from searcher.analysis.pretokenized import GAP, STACK, term, token_string, tokens_of
+from searcher.analysis.tokenizers import GramTokenizer, JiebaTokenizer
 
 
 def decode(encoded: str) -> list[tuple[str, int]]:

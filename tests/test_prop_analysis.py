@@ -10,8 +10,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searcher.analysis import GramTokenizer, JiebaTokenizer
-from searcher.normalize import normalize, normalize_text
+from searcher.analysis.normalize import normalize, normalize_text
+from searcher.analysis.tokenizers import GramTokenizer, JiebaTokenizer
 
 ANY_CHAR = st.one_of(
     st.characters(),  # every category hypothesis knows, surrogates excluded

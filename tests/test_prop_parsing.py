@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searcher.parsing import parse_page
+from searcher.page.parsing import parse_page
 
 # Layout and furniture that steer the parser into each of its branches, mixed with arbitrary text.
 PIECES = st.sampled_from([

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from searcher.engine import MAX_QUERY_CHARS, Engine
 from searcher.errors import BadQuery
-from searcher.query_syntax import parse_query
-from searcher.querying import Builder
+from searcher.search.engine import MAX_QUERY_CHARS, Engine
+from searcher.search.plan import Builder
+from searcher.search.syntax import parse_query
 
 SYNTAX = st.sampled_from([
     '"', "“", "”", "「", "」", "『", "』", "-", "--", " OR ", "OR", "|", "||", " ", "\u3000", "\t", "\n",
@@ -32,7 +32,7 @@ SYNONYMS = {"经开区": "经开区", "经济技术开发区": "经开区"}
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     from conftest import ARTICLES, write_jsonl
 
-    from searcher.indexing import build_index
+    from searcher.index.build import build_index
 
     root = tmp_path_factory.mktemp("prop-query")
     corpus = root / "corpus"

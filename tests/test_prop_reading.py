@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from searcher.corpus.reading import load_corpus, load_file
 from searcher.errors import UnreadableFile
 from searcher.models import ParsedFile
-from searcher.reading import load_corpus, load_file
 
 SUFFIXES = [".txt", ".md", ".jsonl", ".html", ".pdf", ".docx"]
 TEXTISH = st.text(st.characters(exclude_categories=("Cs",)), max_size=200)

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from searcher.corpus.reading import decode_bytes, discover_files, load_corpus, load_file
 from searcher.errors import UnreadableFile
 from searcher.models import Dropped, ParsedFile, Skipped
-from searcher.reading import decode_bytes, discover_files, load_corpus, load_file
 
 PAGE = "初冬的南湖\n美不胜收\n\n■摄影 记者 王振宇\n\n晨曦中的南湖悄然换上了“华服”，嘉兴的初冬格外美丽。\n"
 BODY = "晨曦中的南湖悄然换上了“华服”，嘉兴的初冬格外美丽。"
@@ -186,7 +186,7 @@ def test_load_file_raises_with_the_relative_path(tmp_path: Path) -> None:
 
 
 def test_other_formats_go_through_the_formats_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = types.ModuleType("searcher.formats")
+    fake = types.ModuleType("searcher.corpus.formats")
 
     def extract(path: Path) -> tuple[str, dict]:
         if path.suffix == ".pdf":
@@ -195,8 +195,8 @@ def test_other_formats_go_through_the_formats_module(tmp_path: Path, monkeypatch
         return "正文第一段。\n\n正文第二段。", meta
 
     fake.extract = extract  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "searcher.formats", fake)
-    monkeypatch.setattr("searcher.formats", fake, raising=False)
+    monkeypatch.setitem(sys.modules, "searcher.corpus.formats", fake)
+    monkeypatch.setattr("searcher.corpus.formats", fake, raising=False)
     write(tmp_path / "a.html", "<html></html>")
     write(tmp_path / "b.pdf", b"%PDF-1.4")
     items = list(load_corpus(tmp_path))

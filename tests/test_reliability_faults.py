@@ -30,8 +30,8 @@ import pytest
 from conftest import ARTICLES, alive, write_jsonl
 from reliability_harness import harness
 
-from searcher import store
-from searcher.indexing import build_index
+from searcher.index import store
+from searcher.index.build import build_index
 
 ROOT = Path(__file__).resolve().parent.parent
 DEADLINE = 60.0  # seconds; a bound on waiting, never a performance assertion
@@ -44,7 +44,7 @@ SLOW = pytest.mark.skipif(not os.environ.get("SEARCHER_RELIABILITY"),
 HOLD = textwrap.dedent(f"""
     import os, sys, time
     from pathlib import Path
-    import searcher.reading as reading
+    import searcher.corpus.reading as reading
     real = reading.decode_bytes
     def held(data):
         if b"{HOLD_MARK}" in data:

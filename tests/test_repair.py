@@ -1,11 +1,11 @@
-"""Rejoining paragraphs cut by page and column breaks (searcher.repair and the sentence-end rule)."""
+"""Rejoining paragraphs cut by page and column breaks (searcher.page.repair and the sentence-end rule)."""
 
 from __future__ import annotations
 
 import pytest
 
-from searcher.page_text import ends_sentence
-from searcher.repair import join_cut, repair_run, should_join, starts_new_paragraph
+from searcher.page.repair import join_cut, repair_run, should_join, starts_new_paragraph
+from searcher.page.text import ends_sentence
 
 
 @pytest.mark.parametrize(

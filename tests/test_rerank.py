@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from searcher.rerank import Candidate, alnum_bigrams, answer_shape, rerank, window_coverage
+from searcher.search.rerank import Candidate, alnum_bigrams, answer_shape, rerank, window_coverage
 
 
 def test_bigrams_ignore_punctuation_and_fold_width():

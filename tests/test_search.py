@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from searcher import engine as engine_module
 from searcher.errors import BadQuery
+from searcher.search import engine as engine_module
 
 
 def ids(result):

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from searcher.ids import is_url_safe
+from searcher.corpus.reading import load_corpus, load_file
 from searcher.models import Article, Dropped, ParsedFile
-from searcher.reading import load_corpus, load_file
+from searcher.page.ids import is_url_safe
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

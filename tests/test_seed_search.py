@@ -7,9 +7,9 @@ import random
 import pytest
 from conftest import SEED_CORPUS
 
+from searcher.analysis.normalize import normalize_text
+from searcher.corpus.reading import load_corpus
 from searcher.models import ParsedFile
-from searcher.normalize import normalize_text
-from searcher.reading import load_corpus
 
 
 @pytest.fixture(scope="module")

@@ -41,7 +41,7 @@ def news_index(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def news(news_index):
-    from searcher.engine import Engine
+    from searcher.search.engine import Engine
 
     return Engine(news_index)
 
@@ -254,8 +254,8 @@ def leaves(query) -> int:
 
 
 def test_a_repeated_word_makes_a_plan_no_bigger_than_the_word_once():
-    from searcher.query_syntax import parse_query
-    from searcher.querying import Builder
+    from searcher.search.plan import Builder
+    from searcher.search.syntax import parse_query
 
     once = Builder().plan(parse_query("嘉兴"))
     for repeated in ("嘉兴" * 250, " ".join(["嘉兴"] * 166)):
@@ -265,8 +265,8 @@ def test_a_repeated_word_makes_a_plan_no_bigger_than_the_word_once():
 
 
 def test_a_query_of_many_distinct_words_is_capped_and_says_so(news):
-    from searcher.query_syntax import parse_query
-    from searcher.querying import MAX_PIECES, Builder
+    from searcher.search.plan import MAX_PIECES, Builder
+    from searcher.search.syntax import parse_query
 
     words = [f"{a}{b}" for a in "东南西北中" for b in "山水田林湖草沙"]
     plan = Builder().plan(parse_query(" ".join(words)))
@@ -365,8 +365,8 @@ def test_repeats_count_once_without_changing_the_meaning(news):
 
 
 def test_many_quoted_phrases_are_capped_too():
-    from searcher.query_syntax import parse_query
-    from searcher.querying import MAX_PIECES, Builder
+    from searcher.search.plan import MAX_PIECES, Builder
+    from searcher.search.syntax import parse_query
 
     query = " ".join(f'"{a}{b}"' for a in "东南西北中" for b in "山水田林湖草沙")
     plan = Builder().plan(parse_query(query))

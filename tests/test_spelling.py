@@ -7,9 +7,9 @@ from discovery_fixtures import build_discovery_index
 from typo_cases import DEVELOPMENT, HELD_OUT
 from whoosh import index as whoosh_index
 
-from searcher import store
-from searcher.spelling import suggest_correction
-from searcher.vocabulary import Vocabulary, cached_vocabulary, fuzzy_syllable, word_pinyin
+from searcher.discovery.spelling import suggest_correction
+from searcher.discovery.vocabulary import Vocabulary, cached_vocabulary, fuzzy_syllable, word_pinyin
+from searcher.index import store
 
 
 @pytest.fixture(scope="module")

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from conftest import write_jsonl
 
-from searcher import store
-from searcher.engine import Engine
 from searcher.errors import CorpusMismatch, IndexBusy, IndexCorrupt, IndexMissing
-from searcher.indexing import add_files, build_index, remove_articles
+from searcher.index import store
+from searcher.index.build import add_files, build_index, remove_articles
+from searcher.search.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,7 +119,7 @@ def test_bad_file_is_reported_and_the_others_indexed(corpus, tmp_path):
 KILL_SCRIPT = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    import searcher.indexing as indexing
+    import searcher.index.build as indexing
     real = indexing._add_parsed
     def slow(*args, **kwargs):
         real(*args, **kwargs)

@@ -13,11 +13,9 @@ from pathlib import Path
 import docx
 import pytest
 
-from searcher import limits, uploads
-from searcher.errors import SearcherError
-from searcher.indexing import add_files, build_index
-from searcher.reading import discover_files, load_file
-from searcher.uploads import (
+from searcher.corpus import uploads
+from searcher.corpus.reading import discover_files, load_file
+from searcher.corpus.uploads import (
     EmptyUpload,
     InvalidArticle,
     UnsupportedUpload,
@@ -26,6 +24,9 @@ from searcher.uploads import (
     save_json_article,
     save_upload,
 )
+from searcher.errors import SearcherError
+from searcher.index import limits
+from searcher.index.build import add_files, build_index
 
 DAY = dt.date(2025, 3, 1)
 

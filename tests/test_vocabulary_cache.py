@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from discovery_fixtures import build_discovery_index
 
-from searcher import vocabulary
-from searcher.engine import Engine
+from searcher.discovery import vocabulary
+from searcher.search.engine import Engine
 
 
 def test_ready_vocabulary_answers_while_a_build_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

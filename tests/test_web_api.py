@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from web_fixtures import LONE, SOURCES, UNIQUE, WORD, response_schema, schema_errors
 
-from searcher.engine import Engine
+from searcher.search.engine import Engine
 from web import create_app
 from web.security import HEADERS
 
@@ -381,7 +381,7 @@ def test_search_per_article_keeps_one_article_from_filling_the_page(client: Flas
 
 
 def test_openapi_describes_the_upload_bodies_and_their_limits(document: dict[str, Any]) -> None:
-    from searcher import uploads
+    from searcher.corpus import uploads
     from web.admin import MAX_ARTICLES_PER_REQUEST
 
     post = document["paths"]["/api/articles"]["post"]

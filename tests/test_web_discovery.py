@@ -94,7 +94,7 @@ def test_atom_feed_is_valid_atom(client: FlaskClient) -> None:
 
 
 def test_atom_escapes_markup(tmp_path: Path) -> None:
-    from searcher.feeds import to_atom
+    from searcher.discovery.feeds import to_atom
 
     hit = {"paragraph": 1, "text": "<b>&</b>", "article": {"title": "<script>", "url": "/articles/x#p-1",
                                                              "date": "", "byline": "", "source": ""}}
@@ -106,7 +106,7 @@ def test_atom_escapes_markup(tmp_path: Path) -> None:
 
 
 def test_first_requests_do_not_wait_for_the_vocabulary(tmp_path: Path) -> None:
-    from searcher.vocabulary import wait_for_background
+    from searcher.discovery.vocabulary import wait_for_background
 
     index = build_discovery_index(tmp_path)
     client = create_app({"INDEX_DIR": str(index), "TESTING": True}).test_client()

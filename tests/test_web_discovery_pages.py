@@ -15,7 +15,7 @@ from discovery_fixtures import build_discovery_index
 from flask.testing import FlaskClient
 from web_fixtures import response_schema, schema_errors
 
-from searcher.advanced import build_query
+from searcher.search.advanced import build_query
 from web import create_app
 from web.openapi import openapi_document
 
@@ -265,7 +265,7 @@ def test_start_page_lists_the_newest_articles(client: FlaskClient) -> None:
 
 
 def test_the_start_page_starts_building_the_vocabulary(tmp_path: Path) -> None:
-    from searcher.vocabulary import wait_for_background
+    from searcher.discovery.vocabulary import wait_for_background
 
     index = build_discovery_index(tmp_path)
     client = create_app({"INDEX_DIR": str(index), "TESTING": True}).test_client()

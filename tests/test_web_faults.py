@@ -10,8 +10,8 @@ from test_admin import dirs  # noqa: F401 - the fixture: a corpus and its index
 from test_store import truncate_segment
 from web_fixtures import WORD
 
-from searcher import store
-from searcher.indexing import build_index
+from searcher.index import store
+from searcher.index.build import build_index
 from web import create_app
 
 

@@ -14,10 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from web_fixtures import WORD, build_test_index
 
-from searcher import uploads
-from searcher.engine import Engine, validate
+from searcher.corpus import uploads
+from searcher.corpus.reading import load_file
 from searcher.errors import BadQuery, IndexBusy, IndexMissing, UnreadableFile
-from searcher.reading import load_file
+from searcher.search.engine import Engine, validate
 from web import create_app
 from web.messages import ENGLISH_WORDS, bilingual, for_page, to_chinese
 

@@ -177,7 +177,7 @@ def test_every_page_offered_has_hits(client: FlaskClient, query: dict[str, str])
 
 def fake_result(monkeypatch: pytest.MonkeyPatch, total: int, hits: int, page_no: int = 1) -> None:
     """Make the engine answer with `hits` real hits but claim `total`, as a filter used to make it do."""
-    from searcher.engine import Engine
+    from searcher.search.engine import Engine
 
     real = Engine.search
 
@@ -416,8 +416,8 @@ def test_sections_group_paragraphs_under_headings() -> None:
 
 
 def test_article_shows_headings_once(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    from searcher.engine import Engine
     from searcher.models import Article
+    from searcher.search.engine import Engine
 
     article = Article("h", "有小标题的文章", "记者 陈曦", [Paragraph(1, "导语"), Paragraph(2, "正文", "第一部分"),
                                                   Paragraph(3, "又一段", "第一部分")])  # fmt: skip

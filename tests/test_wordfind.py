@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from discovery_fixtures import articles, write_corpus
 
 from searcher.cli import cli
-from searcher.engine import Engine
-from searcher.wordfind import add_words, suggest_words
+from searcher.discovery.wordfind import add_words, suggest_words
+from searcher.search.engine import Engine
 
 
 def _paragraphs() -> list[str]:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from searcher.written_dates import WrittenDate, chinese_number, parse_written_date
+from searcher.discovery.written_dates import WrittenDate, chinese_number, parse_written_date
 
 TODAY = date(2026, 3, 15)  # a Sunday
 

@@ -1,6 +1,6 @@
 """The typo set for "did you mean": (typed, expected correction or None), on tests/discovery_fixtures.py.
 
-DEVELOPMENT cases were written together with the rules in searcher/spelling.py; HELD_OUT cases were written
+DEVELOPMENT cases were written together with the rules in searcher/discovery/spelling.py; HELD_OUT cases were written
 afterwards and run once before any change (their first score is in docs/discovery.md).
 """
 

@@ -84,7 +84,7 @@ def write_corpus(corpus_dir: Path) -> Path:
 
 def build_test_index(root: Path) -> Path:
     """A real index of the test corpus under `root`; returns the index directory."""
-    from searcher.indexing import build_index
+    from searcher.index.build import build_index
 
     corpus = write_corpus(root / "corpus")
     index = root / "index"

@@ -1,4 +1,4 @@
-"""The web front end: an HTML search page and a JSON API over `searcher.engine.Engine`.
+"""The web front end: an HTML search page and a JSON API over `searcher.search.engine.Engine`.
 
 `create_app` only reads configuration and registers blueprints; the index is opened on the first request
 that needs it, so importing this package or creating an app never touches the disk.
@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from searcher.facets import month_end
+from searcher.search.facets import month_end
 
 DEFAULTS: dict[str, Any] = {
     "INDEX_DIR": "index",

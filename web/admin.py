@@ -5,9 +5,9 @@ so every admin path is an ordinary 404 in the ordinary shape. Scripts authentica
 `Authorization: Bearer <token>`; a browser form cannot send that header, so the /admin page posts the token
 as the form field `token` instead. Both are compared in constant time.
 
-Uploads are checked and parsed one by one, and the good ones become corpus files (`searcher.uploads`) in the
-corpus the index was built from and are indexed into the live generation (`searcher.adding`); a file that cannot
-be indexed is reported and never saved. A rebuild runs in the background (`searcher.jobs.Rebuilder`). The engine
+Uploads are checked and parsed one by one, and the good ones become corpus files (`searcher.corpus.uploads`) in the
+corpus the index was built from and are indexed into the live generation (`searcher.index.adding`); a file that cannot
+be indexed is reported and never saved. A rebuild runs in the background (`searcher.index.jobs.Rebuilder`). The engine
 notices both on its next request, so searching never stops.
 """
 
@@ -33,12 +33,14 @@ from werkzeug.exceptions import (
     UnsupportedMediaType,
 )
 
-from searcher import config, store, uploads
-from searcher.adding import SKIPPED, FileOutcome, Incoming, add_items
+from searcher import config
+from searcher.corpus import uploads
 from searcher.errors import CorpusMismatch, DiskFull, IndexBusy, TooManyParagraphs
-from searcher.indexing import BuildReport, is_disk_full
-from searcher.jobs import Rebuilder
-from searcher.limits import Limits
+from searcher.index import store
+from searcher.index.adding import SKIPPED, FileOutcome, Incoming, add_items
+from searcher.index.build import BuildReport, is_disk_full
+from searcher.index.jobs import Rebuilder
+from searcher.index.limits import Limits
 
 from . import security
 

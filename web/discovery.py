@@ -11,11 +11,11 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from searcher import autocomplete, duplicates, feeds, keywords, spelling
-from searcher.discovery import paragraph_related, search_with_discovery
+from searcher.discovery import autocomplete, duplicates, feeds, keywords, spelling
+from searcher.discovery.search import paragraph_related, search_with_discovery
+from searcher.discovery.vocabulary import Vocabulary, cached_vocabulary, ready_vocabulary
+from searcher.discovery.written_dates import parse_written_date
 from searcher.errors import BadQuery, NotFound
-from searcher.vocabulary import Vocabulary, cached_vocabulary, ready_vocabulary
-from searcher.written_dates import parse_written_date
 
 from .params import SearchParams, parse_search_args
 from .state import get_engine

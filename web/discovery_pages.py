@@ -1,7 +1,7 @@
 """HTML pages of the discovery features that are not the results page: the advanced-search form's target (which
 writes the query and sends the reader to the results) and the paragraphs related to one hit.
 
-Thin: the query is written by searcher.advanced, the related paragraphs come from searcher.discovery.
+Thin: the query is written by searcher.search.advanced, the related paragraphs come from searcher.discovery.search.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from searcher.advanced import build_query
-from searcher.discovery import paragraph_related
+from searcher.discovery.search import paragraph_related
+from searcher.search.advanced import build_query
 
 from .state import get_engine
 

@@ -47,7 +47,7 @@ PARAMETER_NAMES = {
 _FILE = r"(?P<file>'[^']*'|\"[^\"]*\")"
 _PARAMETER = "(?P<name>" + "|".join(PARAMETER_NAMES) + ")"
 _RULES: list[tuple[str, str]] = [
-    # search parameters (web.params, searcher.engine)
+    # search parameters (web.params, searcher.search.engine)
     (_PARAMETER + r" must be an integer\b", "{name}必须是整数"),
     (_PARAMETER + r" is too large: at most (?P<digits>\d+) digits", "{name}太大，最多 {digits} 位数字"),
     (_PARAMETER + r" is too small: at most (?P<digits>\d+) digits", "{name}太小，最多 {digits} 位数字"),
@@ -63,7 +63,7 @@ _RULES: list[tuple[str, str]] = [
      "索引已损坏或不完整，请运行 {command} 重建"),
     (r"another build or add \(pid (?P<pid>[^)]*)\) is writing",
      "另一个建立或更新索引的进程（pid {pid}）正在写入，请稍后再试"),
-    # uploads (searcher.uploads, web.admin)
+    # uploads (searcher.corpus.uploads, web.admin)
     (_FILE + r": unsupported file type (?P<suffix>\S+?);", "“{file}”：不支持的文件类型 {suffix}"),
     (_FILE + r": (?P<size>\d+) bytes is over the limit of (?P<limit>\d+) bytes",
      "“{file}”：文件有 {size} 字节，超过了 {limit} 字节的上限"),
@@ -77,7 +77,7 @@ _RULES: list[tuple[str, str]] = [
     (r"'(?P<field>\w+)' must be a non-empty string", "{field} 必须是非空的文字"),
     (r"'(?P<field>\w+)' must be a string", "{field} 必须是文字"),
     (r"'date' must be a real date", "date 必须是 2024-11-30 这样的真实日期"),
-    # why a file could not be read (searcher.reading, searcher.formats, searcher.page_decode)
+    # why a file could not be read (searcher.corpus.reading, searcher.corpus.formats, searcher.corpus.decode)
     (r"empty (?:HTML )?file", "文件是空的"),
     (r"binary file", "这是二进制文件，不是文字"),
     (r"undecodable", "无法识别文件的文字编码"),

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from searcher import __version__
-from searcher.engine import MAX_PAGE_SIZE, MAX_PER_ARTICLE, MAX_QUERY_CHARS, RANGES, SORTS
-from searcher.querying import MAX_PHRASE_CHARS, MAX_PIECES
-from searcher.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES
+from searcher.corpus.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES
+from searcher.search.engine import MAX_PAGE_SIZE, MAX_PER_ARTICLE, MAX_QUERY_CHARS, RANGES, SORTS
+from searcher.search.plan import MAX_PHRASE_CHARS, MAX_PIECES
 
 from .admin import MAX_ARTICLES_PER_REQUEST
 from .openapi_discovery import DISCOVERY_PATHS, extend_search_schemas

@@ -56,7 +56,8 @@ DISCOVERY_PATHS: dict[str, Any] = {
 }
 
 
-# Fields /api/search adds (searcher/discovery.py), merged into the SearchResult and Hit schemas by web/openapi.py.
+# Fields /api/search adds (searcher/discovery/search.py), merged into the SearchResult and Hit schemas by
+# web/openapi.py.
 _ALSO_IN = {"type": "object", "required": ["id", "title", "url", "source", "date"], "additionalProperties": False,
             "properties": {"id": {"type": "string", "description": "article id"}, "title": {"type": "string"},
                            "url": {"type": "string", "description": "article page at the folded paragraph"},

@@ -8,12 +8,12 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, render_template, request, url_for
 
-from searcher import feeds
-from searcher.discovery import newest_articles
-from searcher.engine import MAX_QUERY_CHARS
+from searcher.discovery import feeds
+from searcher.discovery.keywords import article_keywords, related
+from searcher.discovery.search import newest_articles
 from searcher.errors import BadQuery
-from searcher.keywords import article_keywords, related
 from searcher.models import Article, ArticleRef
+from searcher.search.engine import MAX_QUERY_CHARS
 
 from .discovery import discovered_search, warm_vocabulary
 from .messages import for_page

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from searcher.highlight import find_spans, mark
 from searcher.models import ArticleRef, Paragraph
+from searcher.search.highlight import find_spans, mark
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import threading
 
 from flask import Flask, current_app
 
-from searcher.engine import Engine
+from searcher.search.engine import Engine
 
 _KEY = "searcher.engine"
 _lock = threading.Lock()

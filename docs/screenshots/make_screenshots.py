@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from playwright.sync_api import sync_playwright
 
-from searcher.indexing import build_index
+from searcher.index.build import build_index
 from web import create_app
 from web.server import create_server
 

@@ -1,0 +1,154 @@
+"""Whoosh tokenizers for Chinese: jieba words and character n-grams, both over normalised text.
+
+Both keep Whoosh's tokenizer contract, which jieba's bundled ChineseAnalyzer breaks: `pos` is the token number
+(so phrase queries work) and `startchar`/`endchar` are exact offsets into the *original* text (so highlights
+are exact), even though matching happens on NFKC-folded, lower-cased, simplified text.
+
+The schema is pickled into the index, so the tokenizers are module-level classes that carry their resources
+(user dictionary entries, synonym map) as plain data and load them into jieba lazily.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+
+from whoosh.analysis import Token, Tokenizer
+
+from .normalize import Normalized, normalize
+
+with warnings.catch_warnings():
+    # jieba 0.42.1 (last release 2020) imports pkg_resources and has invalid escape sequences.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=SyntaxWarning)
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+    import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+UserWord = tuple[str, int | None, str | None]
+_loaded_words: set[str] = set()
+
+
+def is_word(text: str) -> bool:
+    """A token worth indexing: it has at least one letter, digit or CJK character (not punctuation/space)."""
+    return any(char.isalnum() for char in text)
+
+
+def load_words(words: Sequence[UserWord]) -> None:
+    """Teach jieba the corpus user dictionary and synonym terms (global, idempotent)."""
+    for word, freq, tag in words:
+        if word not in _loaded_words:
+            jieba.add_word(word, freq, tag)
+            _loaded_words.add(word)
+
+
+def segment(text: str) -> list[tuple[str, int, int]]:
+    """jieba accurate-mode words with offsets into `text`, punctuation and spaces dropped."""
+    return [(w, s, e) for w, s, e in jieba.tokenize(text) if is_word(w)]
+
+
+def sub_words(word: str) -> Iterator[tuple[str, int]]:
+    """jieba search-mode sub-words of a long word (dictionary bi- and tri-grams), with their offset in it."""
+    freq = jieba.dt.FREQ
+    for n in (2, 3):
+        if len(word) > n:
+            for i in range(len(word) - n + 1):
+                gram = word[i : i + n]
+                if freq.get(gram):
+                    yield gram, i
+
+
+class _NormalizingTokenizer(Tokenizer):
+    """Shared plumbing: normalise once, then subclasses yield (text, pos, start, end) over normalised text."""
+
+    def _spans(self, norm: Normalized, mode: str) -> Iterator[tuple[str, int, int, int]]:
+        raise NotImplementedError
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        norm = normalize(value)
+        for text, pos, start, end in self._spans(norm, mode):
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = text
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                original_start, original_end = norm.span(start, end)
+                token.startchar = start_char + original_start
+                token.endchar = start_char + original_end
+            yield token
+
+
+class JiebaTokenizer(_NormalizingTokenizer):
+    """Words: jieba accurate mode; at index time also search-mode sub-words at their parent's position,
+    and the canonical term of a synonym group at the position of any of its members."""
+
+    def __init__(self, words: Sequence[UserWord] = (), synonyms: Mapping[str, str] | None = None) -> None:
+        self.words = tuple(words)
+        self.synonyms = dict(synonyms or {})
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, JiebaTokenizer)
+            and self.words == other.words
+            and self.synonyms == other.synonyms
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.words, tuple(sorted(self.synonyms.items()))))
+
+    def _spans(self, norm: Normalized, mode: str) -> Iterator[tuple[str, int, int, int]]:
+        load_words(self.words)
+        for pos, (word, start, end) in enumerate(segment(norm.text)):
+            yield word, pos, start, end
+            if mode == "query":
+                continue
+            for sub, offset in sub_words(word):
+                yield sub, pos, start + offset, start + offset + len(sub)
+            canonical = self.synonyms.get(word)
+            if canonical and canonical != word:
+                yield canonical, pos, start, end
+
+
+GRAM_SIZES = (1, 2)
+
+
+class GramTokenizer(_NormalizingTokenizer):
+    """Character 1- and 2-grams inside runs of letters, digits and CJK characters (punctuation and spaces break
+    them). The n-gram fields keep no positions: a substring of one or two characters is one term, a longer one the
+    intersection of its bigrams checked against the stored text (searcher/search/substrings.py)."""
+
+    def _spans(self, norm: Normalized, mode: str) -> Iterator[tuple[str, int, int, int]]:
+        text = norm.text
+        for match in _RUN.finditer(text):
+            start, end = match.span()
+            for i in range(start, end):
+                yield text[i], i, i, i + 1
+                if i + 1 < end:
+                    yield text[i : i + 2], i, i, i + 2
+
+
+_RUN = re.compile(r"[^\W_]+")
+
+
+def alnum_runs(text: str) -> list[str]:
+    """The runs of letters, digits and CJK characters: the stretches n-grams are taken from."""
+    return _RUN.findall(text)

@@ -1,0 +1,82 @@
+"""Whoosh's on-disk format with short posting lists stored inline, as Whoosh intends but never does.
+
+whoosh-reloaded 2.7.5 has an "inline limit": a term with fewer postings than that is written into its term-index
+entry instead of getting a posting block of its own in the postings file. It never happens: the default limit (1)
+means "fewer than one posting", and the branch that would inline calls a misspelt `set_inline`. Most n-gram and
+word terms of a news archive occur in a handful of paragraphs, so a block (header, min/max lengths, weights, ids)
+per rare term is a large share of the index and of the writing time (docs/BENCHMARKS.md: `inline-8`, CPU -12 %,
+bytes -6 %). Segments record their codec, so an index written with this one is read with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, W3PostingsWriter, _lenfield
+from whoosh.columns import NumericColumn
+from whoosh.matching import ListMatcher
+from whoosh.util.numeric import byte_to_length
+
+INLINE_LIMIT = 8
+
+
+class InliningPostingsWriter(W3PostingsWriter):
+    def finish_postings(self) -> Any:
+        """Posting lists of up to INLINE_LIMIT postings go into the term info (read back by W3Codec as a list)."""
+        if self.written() or len(self) > self._inlinelimit:
+            return super().finish_postings()
+        terminfo = self._terminfo
+        terminfo.add_block(self)
+        terminfo.set_inlined(self._ids, self._weights, self._values)
+        self._terminfo = None
+        return terminfo
+
+
+class InlinedMatcher(ListMatcher):
+    """Whoosh's matcher over inlined postings, giving bytes (not "") as the value of a field without values, as its
+    block matcher does: merging segments asserts that."""
+
+    def value(self) -> Any:
+        return super().value() or b""
+
+
+class LengthsInMemory(W3PerDocReader):
+    """Field lengths read once per field as one byte string, instead of one file read per posting: writing a
+    segment asks for the length of every posting's document (16 % of a build's CPU), and BM25 asks for every
+    scored document's. One byte per document and field (Whoosh's own length encoding)."""
+
+    def __init__(self, storage: Any, segment: Any) -> None:
+        super().__init__(storage, segment)
+        self._lengths: dict[str, bytes | None] = {}
+
+    def _all_lengths(self, fieldname: str) -> bytes | None:
+        if fieldname not in self._lengths:
+            reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            whole = isinstance(reader, NumericColumn.Reader) and reader._typecode == "B"
+            self._lengths[fieldname] = reader._dbfile.get(reader._basepos, reader._count) if whole else None
+        return self._lengths[fieldname]
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> Any:
+        lengths = self._all_lengths(fieldname)
+        if lengths is None or docnum > self._doccount:  # not a column of length bytes: Whoosh's own way
+            return super().doc_field_length(docnum, fieldname, default)
+        lbyte = lengths[docnum] if docnum < len(lengths) else 0
+        return byte_to_length(lbyte) if lbyte else None  # None for 0, exactly as W3PerDocReader answers
+
+
+class LeanCodec(W3Codec):
+    def __init__(self, blocklimit: int = 128, compression: int = 3, inlinelimit: int = INLINE_LIMIT) -> None:
+        super().__init__(blocklimit, compression, inlinelimit)
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> InliningPostingsWriter:
+        return InliningPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
+                                      compression=self._compression, inlinelimit=self._inlinelimit)
+
+    def per_document_reader(self, storage: Any, segment: Any) -> LengthsInMemory:
+        return LengthsInMemory(storage, segment)
+
+    def postings_reader(self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None) -> Any:
+        if not terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        ids, weights, values = terminfo.inlined_postings()
+        return InlinedMatcher(ids, weights, values, format_, scorer=scorer, term=term, terminfo=terminfo)

@@ -1,0 +1,422 @@
+"""The one library API the CLI and the web app share: search, fetch an article, report health.
+
+An `Engine` is cheap to create and safe to share between threads: it opens the index lazily, picks up a new
+index generation when `searcher build` switches to one (and new segments after `searcher add`), and uses a
+fresh Whoosh searcher for every call.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from whoosh import query as Q
+from whoosh import scoring
+from whoosh.collectors import TopCollector
+from whoosh.index import Index
+
+from ..analysis.tokenizers import segment
+from ..errors import BadQuery, IndexMissing, NotFound
+from ..index import store
+from ..models import Article, ArticleRef, Hit, Paragraph, SearchResult
+from .facets import FACETS, facet_counts
+from .highlight import find_spans, highlight, mark
+from .plan import MAX_PHRASE_CHARS, MAX_PIECES, Builder, Filtered, QueryPlan, question_text
+from .rerank import DEPTH, NEAR_DEPTH, Candidate, alnum_bigrams, boost_near, idf_weights, rerank
+from .syntax import ParsedQuery, parse_query
+
+MAX_QUERY_CHARS = 500
+MAX_PAGE_SIZE = 100
+MAX_PER_ARTICLE = 10
+# Totals are counted exactly up to this many hits, then reported as "at least" (Elasticsearch's track_total_hits):
+# counting every one of a common word's matches in a large archive would cost more than finding the best ten.
+TOTAL_LIMIT = 10_000
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+TRIMMED = (f"query trimmed: only its first {MAX_PIECES} distinct words and {MAX_PHRASE_CHARS} characters of a "
+           f"quoted phrase are searched"
+           f"（查询过长，只检索前 {MAX_PIECES} 个不同的词、引号内前 {MAX_PHRASE_CHARS} 个字）")
+
+
+@dataclass(frozen=True)
+class Paging:
+    page: int
+    size: int
+    per_article: int | None = None
+    sort: str = "relevance"
+
+    @property
+    def wanted(self) -> int:
+        """Hits needed up to the end of this page."""
+        return self.page * self.size
+
+
+def article_url(article_id: str, paragraph: int | None = None) -> str:
+    """Where the web app shows an article (at a paragraph's anchor); the same link in JSON and HTML."""
+    url = "/articles/" + quote(article_id, safe=":")
+    return f"{url}#p-{paragraph}" if paragraph else url
+
+
+SORTS = ("relevance", "newest")
+# Quick ranges: articles dated from this many days before today up to today (一天内/一周内/一月内/一年内).
+RANGES = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+def validate(query: str, page: int, size: int, date_from: str | None, date_to: str | None,
+             per_article: int | None = None, sort: str = "relevance", range: str | None = None) -> None:
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadQuery(f"query is longer than {MAX_QUERY_CHARS} characters")
+    if page < 1:
+        raise BadQuery("page must be 1 or more")
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise BadQuery(f"size must be between 1 and {MAX_PAGE_SIZE}")
+    if per_article is not None and not 1 <= per_article <= MAX_PER_ARTICLE:
+        raise BadQuery(f"per_article must be between 1 and {MAX_PER_ARTICLE}")
+    if sort not in SORTS:
+        raise BadQuery(f"sort must be one of {', '.join(SORTS)}, got {sort[:20]!r}"
+                       "（排序方式只能是 relevance 或 newest）")
+    if range is not None and range not in RANGES:
+        raise BadQuery(f"range must be one of {', '.join(RANGES)}, got {range[:20]!r}"
+                       "（时间范围只能是 day、week、month 或 year）")
+    for name, value in (("date_from", date_from), ("date_to", date_to)):
+        if value and not _is_date(value):
+            raise BadQuery(f"{name} must be a date like 2024-11-30, got {value[:20]!r}（日期格式应为 2024-11-30）")
+
+
+def _is_date(value: str) -> bool:
+    """A real calendar date as YYYY-MM-DD: 2023-13-45 would otherwise silently filter everything out."""
+    try:
+        return bool(_ISO_DATE.fullmatch(value)) and bool(date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+def apply_filters(parsed: ParsedQuery, source: str | None, author: str | None, date_from: str | None,
+                  date_to: str | None, range: str | None, today: date | None = None) -> None:
+    """Parameters join the query's own filters (a parameter date wins over `date:`); a quick range narrows the
+    dates to the last day/week/month/year up to today. Raises BadQuery for a `date:` that is not a date."""
+    if parsed.bad_dates:
+        raise BadQuery(f"date:{parsed.bad_dates[0][:20]} is not a date: use 2024, 2024-11, 2024-11-30 or "
+                       "2024-01-01..2024-06-30（日期格式应为 2024、2024-11、2024-11-30 或 起..止）")
+    if source:
+        parsed.source.append(source)
+    if author:
+        parsed.author.append(author)
+    parsed.date_from = date_from or parsed.date_from
+    parsed.date_to = date_to or parsed.date_to
+    if range:
+        today = today or date.today()
+        start, end = (today - timedelta(days=RANGES[range])).isoformat(), today.isoformat()
+        parsed.date_from = max(parsed.date_from or start, start)
+        parsed.date_to = min(parsed.date_to or end, end)
+
+
+def collect(searcher: Any, query: Q.Query, filter: Q.Query | None, limit: int, per_article: int | None = None,
+            newest: bool = False) -> tuple[list[Candidate], int]:
+    """The first `limit` hits and the total, both of exactly what can be paged through: filtered, folded to
+    `per_article` paragraphs per article, in relevance or newest-first order (then by score, article and
+    paragraph). The plain relevance case keeps Whoosh's block-quality optimisations (exact as long as every OR is
+    an `AnyOf`, see plan.py) and its exact count of the filtered query; the others score every match and
+    order and fold them here, reading dates and article ids from the columns."""
+    if filter is not None:
+        query = Filtered(query, filter)
+    if not per_article and not newest:
+        results = _top(searcher, query, limit)
+        return [Candidate(hit, hit.score) for hit in results], _count(searcher, query, results)
+    items = searcher.search(query, limit=None).top_n
+    article, paragraph = _column(searcher, "article_id"), _column(searcher, "paragraph")
+    if newest:
+        when = _column(searcher, "date")
+        items.sort(key=lambda item: (_descending(when(item[1])), -item[0], article(item[1]), paragraph(item[1])))
+    if per_article:
+        items = _fold(items, article, per_article)
+    return [Candidate(searcher.stored_fields(docnum), score) for score, docnum in items[:limit]], len(items)
+
+
+def _top(searcher: Any, query: Q.Query, limit: int) -> Any:
+    """The top `limit` hits. A query that cannot match more than TOTAL_LIMIT paragraphs (its estimate, an upper
+    bound from document frequencies) is scored exhaustively in one pass that also counts, which costs less than
+    Whoosh's block-skipping search followed by a second, counting pass (keywords at 40k paragraphs: p50 10 against
+    17 ms CPU). A larger one takes the skipping search: its count then stops at the limit (`_count`). The exhaustive
+    collector must not `replace` matchers either: that prunes branches which cannot reach the top N, and with them
+    matches it would have counted."""
+    if query.estimate_size(searcher.reader()) > TOTAL_LIMIT:
+        return searcher.search(query, limit=limit)
+    collector = TopCollector(limit, usequality=False, replace=0)
+    searcher.search_with_collector(query, collector)
+    return collector.results()
+
+
+def _count(searcher: Any, query: Q.Query, results: Any) -> int:
+    """The exact number of matches up to TOTAL_LIMIT + 1 (more than that means "at least TOTAL_LIMIT"). Whoosh knows
+    it already when it scored every match; when its block-quality skipping passed some by, they are counted in a
+    second pass over the matching documents, which stops at the limit."""
+    if results.has_exact_length():
+        return len(results)
+    return sum(1 for _ in itertools.islice(searcher.docs_for_query(query), TOTAL_LIMIT + 1))
+
+
+def _fold(items: list[tuple[float, int]], article: Callable[[int], Any], limit: int) -> list[tuple[float, int]]:
+    """At most `limit` items per article, keeping the order."""
+    seen: dict[Any, int] = {}
+    kept = []
+    for item in items:
+        key = article(item[1])
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] <= limit:
+            kept.append(item)
+    return kept
+
+
+def _descending(value: str) -> tuple[int, ...]:
+    """Sort key putting later ISO dates first and undated articles last."""
+    return tuple(-ord(c) for c in value) + (0,) if value else (1,)
+
+
+def _column(searcher: Any, name: str) -> Callable[[int], Any]:
+    """docnum -> value of a sortable field, from its column (or the stored fields of an index built before it
+    was one)."""
+    reader = searcher.reader()
+    if reader.has_column(name):
+        column = reader.column_reader(name)
+        return lambda docnum: column[docnum]
+    return lambda docnum: searcher.stored_fields(docnum).get(name, "")
+
+
+def _removed_articles(reader: Any) -> set[str]:
+    """Article ids still in the lexicon (until their segment is merged) whose every paragraph was deleted.
+    Only the ids of deleted paragraphs are looked at, so this costs nothing on an index without deletions."""
+    touched = {leaf.stored_fields(doc).get("article_id") for leaf, _ in reader.leaf_readers()
+               if leaf.has_deletions() for doc in leaf.deleted_docs_set}
+    return {aid for aid in touched if aid and not reader.postings("article_id", aid).is_active()}
+
+
+def _file_sizes(generation: Path) -> dict[str, int]:
+    """The size of every file of a generation, taken when a searcher opens it."""
+    return {entry.name: entry.stat().st_size for entry in os.scandir(generation) if entry.is_file()}
+
+
+def _require_intact(generation: Path, sizes: dict[str, int]) -> None:
+    """Refuse to read through a searcher whose files shrank since it opened them (a file merged away by a commit
+    is harmless: the open handle still reads it). A few stat calls per request turn a truncated segment into an
+    IndexCorrupt (503 naming the rebuild) for the next request instead of reads of garbage."""
+    for name, size in sizes.items():
+        try:
+            now = os.stat(generation / name).st_size
+        except FileNotFoundError:
+            continue  # merged away by a commit: an unlinked file stays readable through its mapping
+        if now < size:
+            raise OSError(f"{name} shrank from {size} to {now} bytes")
+
+
+class Engine:
+    def __init__(self, index_dir: str | Path) -> None:
+        self.index_dir = Path(index_dir)
+        self._lock = threading.Lock()
+        self._opened: tuple[str, Index, Builder] | None = None
+        self._local = threading.local()
+        self._date_range: tuple[tuple[str, int], tuple[str, str] | None] | None = None
+
+    def _index(self) -> tuple[str, Index, Builder]:
+        """The live generation's index, reopened when `CURRENT` names another one."""
+        generation = store.require_generation(self.index_dir)
+        with self._lock:
+            if self._opened is None or self._opened[0] != generation.name:
+                ix = store.open_generation(self.index_dir, generation)
+                synonyms = getattr(ix.schema["text"].analyzer, "synonyms", {})
+                self._opened = (generation.name, ix, Builder(synonyms, bylines=ix.schema["byline"].indexed))
+            return self._opened
+
+    def _searcher(self) -> tuple[Any, Builder]:
+        """This thread's searcher, kept between calls: opening one reads the term index (half a second on a
+        100k-paragraph index). A commit by `searcher add` or a new generation gets a new searcher. Each thread
+        has its own, so no Whoosh reader is shared between threads."""
+        generation, ix, builder = self._index()
+        local = self._local
+        current = getattr(local, "searcher", None)
+        try:  # a truncated or vanished segment file fails here, as IndexCorrupt (503), not as a 500
+            if current is not None and local.generation == generation:
+                _require_intact(self.index_dir / generation, local.sizes)
+                if current.up_to_date():
+                    return current, builder
+            if current is not None:
+                local.searcher = None
+                current.close()
+            # A whole new searcher after a commit: Whoosh's refresh() reuses segment readers that miss new deletions.
+            fresh = ix.searcher(weighting=scoring.BM25F())
+        except Exception as exc:
+            raise store.unreadable(self.index_dir, generation, exc) from exc
+        local.searcher, local.generation = fresh, generation
+        local.sizes = _file_sizes(self.index_dir / generation)
+        return fresh, builder
+
+    def search(
+        self,
+        query: str,
+        *,
+        page: int = 1,
+        size: int = 10,
+        source: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        per_article: int | None = None,
+        author: str | None = None,
+        sort: str = "relevance",
+        range: str | None = None,
+        facets: bool = False,
+    ) -> SearchResult:
+        """Rank paragraphs for `query`; raises BadQuery for page < 1, size outside 1..100, a query over 500
+        characters, a malformed date (parameter or `date:`), an unknown sort or range, IndexMissing when no index
+        was built. Any other query text is a query. `facets` adds counts by source, reporter and year of what
+        `total` counts (searcher/search/facets.py)."""
+        started = time.perf_counter()
+        validate(query, page, size, date_from, date_to, per_article, sort, range)
+        parsed = parse_query(query)
+        apply_filters(parsed, source, author, date_from, date_to, range)
+        searcher, builder = self._searcher()
+        reader = searcher.reader()
+        plan = builder.plan(parsed, lambda f, t: (reader.doc_frequency(f, t), reader.doc_count()))
+        hits, total, partial, basis = self._run(searcher, parsed, plan, builder, Paging(page, size, per_article, sort))
+        counts, sampled = self._facets(searcher, basis) if facets else (None, False)
+        took = round((time.perf_counter() - started) * 1000, 2)
+        relation = "gte" if total > TOTAL_LIMIT else "eq"
+        return SearchResult(query, min(total, TOTAL_LIMIT), page, size, took, hits, partial,
+                            TRIMMED if plan.trimmed else "", counts, sampled, relation)
+
+    @staticmethod
+    def _facets(searcher: Any, basis: tuple[Q.Query | None, int | None]) -> tuple[dict[str, Any], bool]:
+        """Facet counts over every document the query that gave `total` matches, folded as it was."""
+        query, per_article = basis
+        if query is None:
+            return {name: [] for name in FACETS}, False
+        return facet_counts(searcher, searcher.docs_for_query(query), per_article, _column)
+
+    def _run(self, searcher: Any, parsed: ParsedQuery, plan: QueryPlan, builder: Builder,
+             paging: Paging) -> tuple[list[Hit], int, bool, tuple[Q.Query | None, int | None]]:
+        """Strict first; nothing strict for keywords (no syntax used) -> the loose query, marked partial; a
+        question is ranked and re-ranked; a filter with no words lists its articles newest first, one paragraph
+        each unless `per_article` says otherwise. Also returns what `total` counted: the filtered query and its
+        folding (for facets)."""
+        newest = paging.sort == "newest"
+        if plan.strict is None:
+            if plan.filter is None:
+                return [], 0, False, (None, None)
+            listing = Q.ConstantScoreQuery(plan.filter, 1.0)  # every paragraph alike: then article, reading order
+            found, total = collect(searcher, listing, None, paging.wanted, paging.per_article or 1, True)
+            return self._hits(found, plan, paging), total, False, (listing, paging.per_article or 1)
+        question = builder.is_question(parsed, plan.words)
+        near = plan.near if not question and not newest else []
+        limit = max(paging.wanted, DEPTH if question and not newest else NEAR_DEPTH if near else 0)
+        counted = plan.question if question else plan.strict
+        found, total = collect(searcher, counted, plan.filter, limit, paging.per_article, newest)
+        found = boost_near(found, near)
+        partial = False
+        if total == 0 and not question and plan.loose is not None and not parsed.operators:
+            question = partial = True
+            limit = paging.wanted if newest else max(paging.wanted, DEPTH)
+            counted = plan.loose
+            found, total = collect(searcher, counted, plan.filter, limit, paging.per_article, newest)
+        if question and not newest:
+            found = self._rerank(searcher, found, parsed)
+        basis = Filtered(counted, plan.filter) if plan.filter is not None else counted
+        return self._hits(found, plan, paging), total, partial and total > 0, (basis, paging.per_article)
+
+    def _hits(self, found: list[Candidate], plan: QueryPlan, paging: Paging) -> list[Hit]:
+        start = paging.wanted - paging.size
+        return [self._hit(c, plan, start + i + 1) for i, c in enumerate(found[start:paging.wanted])]
+
+    @staticmethod
+    def _rerank(searcher: Any, found: list[Candidate], parsed: ParsedQuery) -> list[Candidate]:
+        """Proximity re-ranking of the first DEPTH candidates of a question; the rest keep BM25 order."""
+        text = question_text(parsed)
+        reader = searcher.reader()
+        weights = idf_weights(alnum_bigrams(text), lambda g: reader.doc_frequency("grams", g), reader.doc_count())
+        top = max((c.score for c in found), default=1.0) or 1.0
+        head = rerank(found[:DEPTH], text, weights)
+        return head + [Candidate(c.source, c.score / top) for c in found[DEPTH:]]
+
+    @staticmethod
+    def _hit(candidate: Candidate, plan: QueryPlan, rank: int) -> Hit:
+        doc = candidate.document()
+        article_id, number = doc["article_id"], doc["paragraph"]
+        ref = ArticleRef(
+            id=article_id, title=doc.get("title", ""), byline=doc.get("byline", ""),
+            source=doc.get("source", ""), date=doc.get("date", ""), file=doc.get("file", ""),
+            url=article_url(article_id, number), source_url=doc.get("source_url", ""),
+        )
+        text = doc.get("text", "")
+        return Hit(id=doc["id"], rank=rank, score=round(candidate.score, 4), text=text,
+                   highlight=highlight(text, plan.needles), paragraph=number,
+                   heading=doc.get("heading", ""), article=ref,
+                   byline_highlight=mark(ref.byline, find_spans(ref.byline, plan.needles)))
+
+    def warm_up(self) -> None:
+        """Load jieba's dictionary (about a second) and open the index before the first user waits for it."""
+        segment("预热")
+        try:
+            self._searcher()
+        except IndexMissing:
+            pass
+
+    def highlight_terms(self, query: str) -> list[str]:
+        """The normalised words and phrases a query marks (synonyms included), for marking whole articles."""
+        if not query.strip():
+            return []
+        _, _, builder = self._index()
+        return builder.plan(parse_query(query)).needles
+
+    def article(self, article_id: str) -> Article:
+        """The whole article with every paragraph, in order; raises NotFound."""
+        searcher, _ = self._searcher()
+        docs = [hit.fields() for hit in searcher.search(Q.Term("article_id", article_id), limit=None,
+                                                          sortedby="paragraph")]
+        if not docs:
+            raise NotFound(f"no article with id {article_id!r}")
+        first = docs[0]
+        return Article(
+            id=article_id, title=first.get("title", ""), byline=first.get("byline", ""),
+            paragraphs=[Paragraph(d["paragraph"], d.get("text", ""), d.get("heading", "")) for d in docs],
+            source=first.get("source", ""), date=first.get("date", ""), url=first.get("source_url", ""),
+            file=first.get("file", ""), page=first.get("page", ""), continued=first.get("continued", ""),
+        )
+
+    def health(self) -> dict[str, Any]:
+        """{"generation": str, "articles": int, "paragraphs": int}, counting only articles not removed."""
+        searcher, _ = self._searcher()
+        reader = searcher.reader()
+        articles = sum(1 for _ in reader.lexicon("article_id")) - len(_removed_articles(reader))
+        return {"generation": self._local.generation, "articles": articles, "paragraphs": searcher.doc_count()}
+
+    def whoosh_searcher(self) -> tuple[str, Any]:
+        """The generation name and this thread's Whoosh searcher, for read-only features built on the index
+        (vocabulary, keywords, duplicates: see docs/discovery.md)."""
+        searcher, _ = self._searcher()
+        return self._local.generation, searcher
+
+    def _lexicon(self, fieldname: str) -> list[str]:
+        searcher, _ = self._searcher()
+        return [t.decode("utf-8") for t in searcher.reader().lexicon(fieldname) if t]
+
+    def sources(self) -> list[str]:
+        """Every distinct source name, for the filter menu."""
+        return self._lexicon("source")
+
+    def date_range(self) -> tuple[str, str] | None:
+        """The earliest and latest article date (ISO), or None when no article is dated. Every search of the page
+        and the API asks (written dates are relative to the newest article), so it is read once per generation
+        and document count (an add changes the count) instead of walking the date lexicon each time."""
+        searcher, _ = self._searcher()
+        key = (self._local.generation, searcher.doc_count_all())
+        cached = self._date_range
+        if cached is None or cached[0] != key:
+            dates = self._lexicon("date")
+            cached = self._date_range = (key, (dates[0], dates[-1]) if dates else None)
+        return cached[1]

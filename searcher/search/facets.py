@@ -1,0 +1,81 @@
+"""Facet counts (source, reporter, year, month) over exactly the results a search counts in its `total`.
+
+A count is in the unit `total` uses: paragraphs, or at most `per_article` paragraphs of each article when results
+are folded (a listing with no words folds to one per article). So a facet's count is the `total` that clicking it
+gives. Reporter names come from bylines by the byline grammar of `searcher.page.names`; the `author` filter matches a
+substring of the byline, so each listed reporter is recounted that way (a `陈曦` entry also counts `陈曦文`'s
+articles, exactly as `author=陈曦` would find them). Only the first `SAMPLE_LIMIT` matches are read when there are
+more: the counts are then of that sample and `sampled` says so, to keep a broad query fast.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import Counter
+from collections.abc import Callable, Iterable
+from itertools import islice
+from typing import Any
+
+from ..analysis.normalize import normalize_text
+from ..page.names import byline_names
+
+TOP = 10
+SAMPLE_LIMIT = 50_000
+FACETS = ("source", "author", "year", "month")
+
+
+def facet_counts(searcher: Any, docs: Iterable[int], per_article: int | None,
+                 column: Callable[[Any, str], Callable[[int], Any]]) -> tuple[dict[str, list[dict[str, Any]]], bool]:
+    """({"source"|"author"|"year"|"month": [{"value", "count"}...]}, sampled) for the matching document numbers `docs`,
+    folded to `per_article` per article when given. `column(searcher, name)` reads a sortable field."""
+    matched = list(islice(docs, SAMPLE_LIMIT + 1))
+    sampled = len(matched) > SAMPLE_LIMIT
+    article = column(searcher, "article_id")
+    per: Counter[str] = Counter(article(doc) for doc in matched[:SAMPLE_LIMIT])
+    weight = {aid: min(n, per_article) if per_article else n for aid, n in per.items()}
+    first: dict[str, int] = {}
+    for doc in matched[:SAMPLE_LIMIT]:
+        first.setdefault(article(doc), doc)
+    fields = {aid: searcher.stored_fields(doc) for aid, doc in first.items()}
+    return {
+        "source": _top(_count(weight, lambda aid: [fields[aid].get("source", "")])),
+        "author": _authors(weight, {aid: fields[aid].get("byline", "") for aid in weight}),
+        "year": _top(_count(weight, lambda aid: [fields[aid].get("date", "")[:4]])),
+        "month": _top(_count(weight, lambda aid: [_month(fields[aid].get("date", ""))])),
+    }, sampled
+
+
+def _month(iso: str) -> str:
+    """`2024-12` of `2024-12-05`; nothing for a date without its month."""
+    return iso[:7] if len(iso) >= 7 else ""
+
+
+def month_end(month: str) -> str:
+    """The last day of `2024-02` as `2024-02-29`: where a month facet's date range ends."""
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{month}-{calendar.monthrange(year, number)[1]:02d}"
+
+
+def _count(weight: dict[str, int], values: Callable[[str], list[str]]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for aid, n in weight.items():
+        for value in values(aid):
+            if value:
+                counts[value] += n
+    return counts
+
+
+def _top(counts: Counter[str]) -> list[dict[str, Any]]:
+    """The TOP values by count, then value."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:TOP]
+    return [{"value": value, "count": count} for value, count in ranked]
+
+
+def _authors(weight: dict[str, int], bylines: dict[str, str]) -> list[dict[str, Any]]:
+    """Names from bylines, each recounted as the author filter would match it (a substring of the byline)."""
+    named = _count(weight, lambda aid: byline_names(bylines[aid]))
+    candidates = [name for name, _ in sorted(named.items(), key=lambda item: (-item[1], item[0]))[:TOP * 2]]
+    plain = {aid: normalize_text(byline) for aid, byline in bylines.items()}
+    recount = Counter({name: sum(n for aid, n in weight.items() if normalize_text(name) in plain[aid])
+                       for name in candidates})
+    return _top(recount)
