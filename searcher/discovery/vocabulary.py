@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin, pinyin
-from pypinyin.constants import PHRASES_DICT
 from whoosh import query as Q
 
 from ..analysis.normalize import normalize
@@ -53,17 +51,28 @@ def fuzzy_syllable(syllable: str) -> str:
     return syllable
 
 
+@functools.cache
+def _pypinyin() -> Any:
+    """pypinyin, imported when the vocabulary is first built: its phrase table takes a quarter of a second to load,
+    which the server's start (and so its first answer) should not pay."""
+    import pypinyin
+    import pypinyin.constants
+
+    return pypinyin
+
+
 def word_pinyin(word: str) -> list[str]:
     """Toneless pinyin of a word, ü written v, readings chosen in context (重庆银行 -> chong qing yin hang): the
     longest phrases of pypinyin's phrase table from the left, other characters by their usual reading. Plain
     table look-ups, because pypinyin's own phrase matching is too slow for the hundreds of thousands of words of
     a large archive (docs/discovery.md)."""
+    phrases = _pypinyin().constants.PHRASES_DICT
     out: list[str] = []
     i = 0
     while i < len(word):
         for size in (4, 3, 2, 1):
             piece = word[i : i + size]
-            if size == 1 or piece in PHRASES_DICT:
+            if size == 1 or piece in phrases:
                 out += _piece_pinyin(piece)
                 i += size
                 break
@@ -72,13 +81,16 @@ def word_pinyin(word: str) -> list[str]:
 
 @functools.cache
 def _piece_pinyin(piece: str) -> tuple[str, ...]:
-    return tuple(lazy_pinyin(piece, style=Style.NORMAL, errors="ignore", v_to_u=False))
+    pypinyin = _pypinyin()
+    return tuple(pypinyin.lazy_pinyin(piece, style=pypinyin.Style.NORMAL, errors="ignore", v_to_u=False))
 
 
 @functools.cache
 def char_readings(char: str) -> set[str]:
     """Every fuzzy toneless reading of one character (行 -> xin, han)."""
-    return {fuzzy_syllable(s) for s in pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")[0]}
+    pypinyin = _pypinyin()
+    readings = pypinyin.pinyin(char, style=pypinyin.Style.NORMAL, heteronym=True, errors="ignore")[0]
+    return {fuzzy_syllable(s) for s in readings}
 
 
 @dataclass
