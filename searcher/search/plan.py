@@ -25,7 +25,7 @@ from whoosh.matching import RequireMatcher
 from ..analysis.normalize import normalize_text
 from ..analysis.tokenizers import alnum_runs, segment, sub_words
 from .rerank import alnum_bigrams
-from .substrings import gram_terms, substring
+from .substrings import substring
 from .syntax import ParsedQuery, Unit
 
 
@@ -290,14 +290,14 @@ class Builder:
         """The ranked OR query for long questions: plain terms only (words, their sub-words, character bigrams),
         since BM25 here only has to find candidates that `rerank` then orders; position checks would make it
         slow. Split-off single characters are not among the words: they count only with their neighbours,
-        through the bigrams and the `glued` pieces (as character n-grams). With `df` ((field, term) -> (count,
+        through the question's character bigrams, which hold every `glued` piece's (with the lean n-gram fields a
+        glued piece has no terms of its own; adding its bigrams again only doubled their weight: full CMRC dev
+        MRR@10 0.970 with, 0.971 without). With `df` ((field, term) -> (count,
         of total)) only the QUESTION_TERMS rarest terms are kept: common ones (中国, 公司) barely change the order
         but cost a scored posting each."""
         if not words and not glued:
             return None
         terms: list[tuple[str, str, float]] = []
-        for piece in dict.fromkeys(glued or []):
-            terms += [("grams", g, QUESTION_GRAM_BOOST) for g in gram_terms(piece)]
         for word in dict.fromkeys(words):
             term = self.synonyms.get(word, word)
             terms += [("text", term, 1.0), ("title", term, TITLE_BOOST)]
