@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from whoosh import query as Q
 from whoosh import scoring
@@ -27,7 +26,9 @@ from whoosh.index import Index
 from ..analysis.tokenizers import segment
 from ..errors import BadQuery, IndexMissing, NotFound
 from ..index import store
-from ..models import Article, ArticleRef, Hit, Paragraph, SearchResult
+from ..index.documents import article_of, attribution
+from ..index.documents import article_url as article_url  # where searcher.discovery imports it from
+from ..models import Article, Hit, SearchResult
 from .facets import FACETS, facet_counts
 from .highlight import find_spans, highlight, mark
 from .plan import MAX_PHRASE_CHARS, MAX_PIECES, Builder, Filtered, QueryPlan, question_text
@@ -57,12 +58,6 @@ class Paging:
     def wanted(self) -> int:
         """Hits needed up to the end of this page."""
         return self.page * self.size
-
-
-def article_url(article_id: str, paragraph: int | None = None) -> str:
-    """Where the web app shows an article (at a paragraph's anchor); the same link in JSON and HTML."""
-    url = "/articles/" + quote(article_id, safe=":")
-    return f"{url}#p-{paragraph}" if paragraph else url
 
 
 SORTS = ("relevance", "newest")
@@ -346,15 +341,10 @@ class Engine:
     @staticmethod
     def _hit(candidate: Candidate, plan: QueryPlan, rank: int) -> Hit:
         doc = candidate.document()
-        article_id, number = doc["article_id"], doc["paragraph"]
-        ref = ArticleRef(
-            id=article_id, title=doc.get("title", ""), byline=doc.get("byline", ""),
-            source=doc.get("source", ""), date=doc.get("date", ""), file=doc.get("file", ""),
-            url=article_url(article_id, number), source_url=doc.get("source_url", ""),
-        )
+        ref = attribution(doc)
         text = doc.get("text", "")
         return Hit(id=doc["id"], rank=rank, score=round(candidate.score, 4), text=text,
-                   highlight=highlight(text, plan.needles), paragraph=number,
+                   highlight=highlight(text, plan.needles), paragraph=doc["paragraph"],
                    heading=doc.get("heading", ""), article=ref,
                    byline_highlight=mark(ref.byline, find_spans(ref.byline, plan.needles)))
 
@@ -380,13 +370,7 @@ class Engine:
                                                           sortedby="paragraph")]
         if not docs:
             raise NotFound(f"no article with id {article_id!r}")
-        first = docs[0]
-        return Article(
-            id=article_id, title=first.get("title", ""), byline=first.get("byline", ""),
-            paragraphs=[Paragraph(d["paragraph"], d.get("text", ""), d.get("heading", "")) for d in docs],
-            source=first.get("source", ""), date=first.get("date", ""), url=first.get("source_url", ""),
-            file=first.get("file", ""), page=first.get("page", ""), continued=first.get("continued", ""),
-        )
+        return article_of(article_id, docs)
 
     def health(self) -> dict[str, Any]:
         """{"generation": str, "articles": int, "paragraphs": int}, counting only articles not removed."""
