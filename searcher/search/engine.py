@@ -31,7 +31,7 @@ from ..index.documents import article_url as article_url  # where searcher.disco
 from ..models import Article, Hit, SearchResult
 from .facets import FACETS, facet_counts
 from .highlight import find_spans, highlight, mark
-from .plan import MAX_PHRASE_CHARS, MAX_PIECES, Builder, Filtered, QueryPlan, question_text
+from .plan import MAX_PHRASE_CHARS, MAX_PIECES, Builder, DocFrequency, Filtered, QueryPlan, question_text
 from .rerank import DEPTH, NEAR_DEPTH, Candidate, alnum_bigrams, boost_near, idf_weights, rerank
 from .syntax import ParsedQuery, parse_query
 
@@ -277,8 +277,7 @@ class Engine:
         parsed = parse_query(query)
         apply_filters(parsed, source, author, date_from, date_to, range)
         searcher, builder = self._searcher()
-        reader = searcher.reader()
-        plan = builder.plan(parsed, lambda f, t: (reader.doc_frequency(f, t), reader.doc_count()))
+        plan = builder.plan(parsed, self._doc_frequency(searcher))
         hits, total, partial, basis = self._run(searcher, parsed, plan, builder, Paging(page, size, per_article, sort))
         counts, sampled = self._facets(searcher, basis) if facets else (None, False)
         took = round((time.perf_counter() - started) * 1000, 2)
@@ -305,20 +304,20 @@ class Engine:
             if plan.filter is None:
                 return [], 0, False, (None, None)
             listing = Q.ConstantScoreQuery(plan.filter, 1.0)  # every paragraph alike: then article, reading order
-            found, total = collect(searcher, listing, None, paging.wanted, paging.per_article or 1, True)
+            found, total = self._collect(searcher, listing, None, paging.wanted, paging.per_article or 1, True)
             return self._hits(found, plan, paging), total, False, (listing, paging.per_article or 1)
         question = builder.is_question(parsed, plan.words)
         near = plan.near if not question and not newest else []
         limit = max(paging.wanted, DEPTH if question and not newest else NEAR_DEPTH if near else 0)
         counted = plan.question if question else plan.strict
-        found, total = collect(searcher, counted, plan.filter, limit, paging.per_article, newest)
+        found, total = self._collect(searcher, counted, plan.filter, limit, paging.per_article, newest)
         found = boost_near(found, near)
         partial = False
         if total == 0 and not question and plan.loose is not None and not parsed.operators:
             question = partial = True
             limit = paging.wanted if newest else max(paging.wanted, DEPTH)
             counted = plan.loose
-            found, total = collect(searcher, counted, plan.filter, limit, paging.per_article, newest)
+            found, total = self._collect(searcher, counted, plan.filter, limit, paging.per_article, newest)
         if question and not newest:
             found = self._rerank(searcher, found, parsed)
         basis = Filtered(counted, plan.filter) if plan.filter is not None else counted
@@ -328,12 +327,24 @@ class Engine:
         start = paging.wanted - paging.size
         return [self._hit(c, plan, start + i + 1) for i, c in enumerate(found[start:paging.wanted])]
 
+    # How this backend runs a query (another backend, searcher/backends/, runs the same plan its own way).
+    _collect = staticmethod(collect)
+
     @staticmethod
-    def _rerank(searcher: Any, found: list[Candidate], parsed: ParsedQuery) -> list[Candidate]:
+    def _doc_frequency(searcher: Any) -> DocFrequency | None:
+        """(field, term) -> (paragraphs holding it, all paragraphs), for the plan to keep a question's rarest terms."""
+        reader = searcher.reader()
+        return lambda f, t: (reader.doc_frequency(f, t), reader.doc_count())
+
+    @staticmethod
+    def _gram_weights(searcher: Any, grams: set[str]) -> dict[str, float]:
+        reader = searcher.reader()
+        return idf_weights(grams, lambda g: reader.doc_frequency("grams", g), reader.doc_count())
+
+    def _rerank(self, searcher: Any, found: list[Candidate], parsed: ParsedQuery) -> list[Candidate]:
         """Proximity re-ranking of the first DEPTH candidates of a question; the rest keep BM25 order."""
         text = question_text(parsed)
-        reader = searcher.reader()
-        weights = idf_weights(alnum_bigrams(text), lambda g: reader.doc_frequency("grams", g), reader.doc_count())
+        weights = self._gram_weights(searcher, alnum_bigrams(text))
         top = max((c.score for c in found), default=1.0) or 1.0
         head = rerank(found[:DEPTH], text, weights)
         return head + [Candidate(c.source, c.score / top) for c in found[DEPTH:]]

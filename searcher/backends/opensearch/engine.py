@@ -1,0 +1,240 @@
+"""`OpenSearchEngine`: the Engine's search, run on an OpenSearch index behind an alias.
+
+The plan, validation, fallback to a partial search, question re-ranking, paging and hit building are the
+Engine's own (searcher/search/engine.py); this class only runs a planned query (`_collect`) and answers the
+questions the plan asks of the index (term frequencies). Each search resolves the alias once, so its strict and
+partial passes read the same index even while a rebuild switches the alias.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import query as Q
+
+from ...analysis.pretokenized import term
+from ...analysis.tokenizers import load_words, segment
+from ...errors import BackendUnavailable, BadQuery, NotFound
+from ...index.documents import article_of
+from ...models import Article, SearchResult
+from ...search.engine import TOTAL_LIMIT, Engine, _descending
+from ...search.plan import Builder, DocFrequency, Filtered
+from ...search.rerank import Candidate, idf_weights
+from ...search.syntax import parse_query
+from .documents import decode, resources_of
+from .query import translate
+
+DEFAULT_URL = "http://127.0.0.1:9200"
+MAX_ARTICLE_PARAGRAPHS = 10_000
+
+
+@dataclass(frozen=True)
+class Session:
+    """What one search reads: the client and the concrete index the alias pointed to when it began."""
+
+    client: Any
+    index: str
+
+    def search(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A search that never returns partial results: a response with failed shards (a node died between the
+        query and fetch phases) is sent once more, then fails (docs/scale-out.md)."""
+        for attempt in range(2):
+            try:
+                response = self.client.search(index=self.index, body=body, allow_partial_search_results=False)
+            except Exception as exc:
+                if attempt or not _transient(exc):
+                    raise _unavailable(self.index, exc) from exc
+                continue
+            if not response["_shards"].get("failed"):
+                return response
+        raise BackendUnavailable(self.index, f"shards failed: {response['_shards']}")
+
+    def count(self, query: dict[str, Any]) -> int:
+        return self.search({"query": query, "size": 0, "track_total_hits": True})["hits"]["total"]["value"]
+
+
+def _transient(exc: BaseException) -> bool:
+    from opensearchpy.exceptions import ConnectionError, TransportError
+
+    return isinstance(exc, ConnectionError) or (isinstance(exc, TransportError) and exc.status_code in (500, 503))
+
+
+def _unavailable(where: str, exc: BaseException) -> Exception:
+    """A cluster that cannot be reached or refuses becomes BackendUnavailable (503); a query it rejects stays."""
+    from opensearchpy.exceptions import ConnectionError, NotFoundError, TransportError
+
+    if isinstance(exc, ConnectionError | NotFoundError):
+        return BackendUnavailable(where, str(exc.__class__.__name__) + ": " + str(exc)[:200])
+    if isinstance(exc, TransportError) and exc.status_code in (500, 503):
+        return BackendUnavailable(where, str(exc)[:200])
+    return exc
+
+
+def _sort(newest: bool) -> list[Any]:
+    """Relevance, or newest first (undated last), then score; ties by article and paragraph, as on Whoosh."""
+    order: list[Any] = [{"_score": "desc"}, {"article_id": "asc"}, {"paragraph": "asc"}]
+    return [{"date": {"order": "desc"}}, *order] if newest else order
+
+
+def _key(newest: bool) -> Any:
+    """The same order in Python, for folded hits gathered from their articles' groups."""
+    def key(hit: dict[str, Any]) -> tuple[Any, ...]:
+        doc = hit["_source"]
+        rest = (-(hit["_score"] or 0.0), doc["article_id"], doc["paragraph"])
+        return (_descending(doc.get("date") or ""), *rest) if newest else rest
+    return key
+
+
+def collect(session: Session, query: Q.Query, filter: Q.Query | None, limit: int, per_article: int | None = None,
+            newest: bool = False) -> tuple[list[Candidate], int]:
+    """The first `limit` hits and the total of exactly what can be paged through (see engine.collect). Folding
+    to `per_article` paragraphs uses `collapse` on the article id: the first `limit` articles hold every one of
+    the first `limit` folded hits, which are then put in order; the folded total is counted by a terms
+    aggregation over article ids (exact: an article's paragraphs share one shard)."""
+    if filter is not None:
+        query = Filtered(query, filter)
+    sort = _sort(newest)
+    body: dict[str, Any] = {"query": translate(query), "size": limit, "sort": sort, "track_scores": True,
+                            "track_total_hits": TOTAL_LIMIT + 1}
+    if not per_article:
+        response = session.search(body)
+        hits = response["hits"]["hits"]
+        total = response["hits"]["total"]["value"]
+    else:
+        body["collapse"] = {"field": "article_id", "inner_hits": {"name": "folded", "size": per_article,
+                                                                   "sort": sort, "track_scores": True}}
+        body["aggs"] = {"articles": {"terms": {"field": "article_id", "size": TOTAL_LIMIT + 1}}}
+        response = session.search(body)
+        grouped = [inner for hit in response["hits"]["hits"]
+                   for inner in hit["inner_hits"]["folded"]["hits"]["hits"]]
+        hits = sorted(grouped, key=_key(newest))[:limit]
+        total = _folded_total(response["aggregations"]["articles"], per_article)
+    return [Candidate(decode(hit["_source"]), hit["_score"] or 0.0) for hit in hits], total
+
+
+def _folded_total(articles: dict[str, Any], per_article: int) -> int:
+    """Paragraphs left after folding: up to `per_article` of each article (more than TOTAL_LIMIT: at least)."""
+    total = sum(min(bucket["doc_count"], per_article) for bucket in articles["buckets"])
+    return max(total, TOTAL_LIMIT + 1) if articles.get("sum_other_doc_count") else total
+
+
+class OpenSearchEngine(Engine):
+    """An Engine whose index is the OpenSearch index behind `alias` (searcher/backends/opensearch/writer.py
+    writes it). Facets, the discovery features and `searcher add` through the web app are Whoosh-only for now."""
+
+    backend = "opensearch"
+
+    def __init__(self, url: str = DEFAULT_URL, alias: str = "searcher", client: Any = None) -> None:
+        if client is None:
+            from opensearchpy import OpenSearch
+
+            client = OpenSearch(hosts=[url], timeout=30, max_retries=0)
+        self.client, self.alias, self.url = client, alias, url
+        self._lock = threading.Lock()
+        self._builders: dict[str, tuple[Builder, Any]] = {}
+        self._date_range = None
+
+    def _where(self) -> str:
+        return f"{self.alias!r} at {self.url}"
+
+    def _session(self) -> tuple[Session, Builder]:
+        """The index behind the alias now, and the query builder of its analysis resources."""
+        try:
+            indexes = sorted(self.client.indices.get_alias(name=self.alias))
+        except Exception as exc:
+            raise _unavailable(self._where(), exc) from exc
+        if len(indexes) != 1:
+            raise BackendUnavailable(self._where(), f"the alias points to {len(indexes)} indexes")
+        index = indexes[0]
+        with self._lock:
+            if index not in self._builders:
+                mapping = self.client.indices.get_mapping(index=index)[index]["mappings"]
+                resources = resources_of(mapping)
+                self._builders = {index: (Builder(resources.synonyms), resources.words)}
+            builder, words = self._builders[index]
+        load_words(words)  # the corpus's user dictionary, for the plan's segmentation of the query
+        return Session(self.client, index), builder
+
+    _searcher = _session  # Engine.search asks for `_searcher()`: a session stands in for a Whoosh searcher
+
+    _collect = staticmethod(collect)
+
+    @staticmethod
+    def _doc_frequency(searcher: Any) -> DocFrequency | None:
+        """A question keeps all its terms here (no per-term statistics round trips)."""
+        return None
+
+    @staticmethod
+    def _gram_weights(searcher: Session, grams: set[str]) -> dict[str, float]:
+        if not grams:
+            return {}
+        counts = _gram_counts(searcher, tuple(sorted(grams)))
+        return idf_weights(grams, lambda g: counts[g], counts[""])
+
+    def search(self, query: str, *, facets: bool = False, **options: Any) -> SearchResult:  # type: ignore[override]
+        """Engine.search on OpenSearch; facets are not counted here yet (BadQuery rather than a wrong count)."""
+        if facets:
+            raise BadQuery("facets are not available with the OpenSearch backend yet"
+                           "（OpenSearch 后端暂不支持分面统计）")
+        return super().search(query, **options)
+
+    def highlight_terms(self, query: str) -> list[str]:
+        if not query.strip():
+            return []
+        _, builder = self._session()
+        return builder.plan(parse_query(query)).needles
+
+    def warm_up(self) -> None:
+        segment("预热")
+
+    def article(self, article_id: str) -> Article:
+        session, _ = self._session()
+        response = session.search({"query": {"term": {"article_id": article_id}}, "size": MAX_ARTICLE_PARAGRAPHS,
+                                   "sort": [{"paragraph": "asc"}]})
+        docs = [decode(hit["_source"]) for hit in response["hits"]["hits"]]
+        if not docs:
+            raise NotFound(f"no article with id {article_id!r}")
+        return article_of(article_id, docs)
+
+    def health(self) -> dict[str, Any]:
+        session, _ = self._session()
+        response = session.search({"size": 0, "track_total_hits": True,
+                                   "aggs": {"articles": {"cardinality": {"field": "article_id"}}}})
+        return {"backend": self.backend, "generation": session.index,
+                "articles": response["aggregations"]["articles"]["value"],
+                "paragraphs": response["hits"]["total"]["value"]}
+
+    def whoosh_searcher(self) -> tuple[str, Any]:
+        raise BackendUnavailable(self._where(), "this feature needs the Whoosh backend")
+
+    def _terms(self, field: str, size: int = 1000) -> list[str]:
+        session, _ = self._session()
+        response = session.search({"size": 0, "aggs": {"values": {"terms": {"field": field, "size": size,
+                                                                              "order": {"_key": "asc"}}}}})
+        return [bucket["key"] for bucket in response["aggregations"]["values"]["buckets"] if bucket["key"]]
+
+    def sources(self) -> list[str]:
+        return self._terms("source")
+
+    def date_range(self) -> tuple[str, str] | None:
+        session, _ = self._session()
+        dated = {"bool": {"must_not": [{"term": {"date": ""}}]}}
+        ends = []
+        for order in ("asc", "desc"):
+            hits = session.search({"query": dated, "size": 1, "sort": [{"date": order}], "_source": ["date"]})
+            ends += [hit["_source"]["date"] for hit in hits["hits"]["hits"]]
+        return (ends[0], ends[1]) if ends else None
+
+
+def _gram_counts(session: Session, grams: tuple[str, ...]) -> dict[str, int]:
+    """Paragraphs holding each gram ("" -> all paragraphs) of one index, in one multi-search."""
+    lines: list[dict[str, Any]] = []
+    queries = [{"match_all": {}}, *({"term": {"grams": term(g)}} for g in grams)]
+    for query in queries:
+        lines += [{"index": session.index}, {"query": query, "size": 0, "track_total_hits": True}]
+    responses = session.client.msearch(body=lines)["responses"]
+    counts = [r["hits"]["total"]["value"] for r in responses]
+    return dict(zip(("", *grams), counts, strict=True))
+
