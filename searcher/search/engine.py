@@ -213,6 +213,8 @@ def _require_intact(generation: Path, sizes: dict[str, int]) -> None:
 
 
 class Engine:
+    backend = "whoosh"
+
     def __init__(self, index_dir: str | Path) -> None:
         self.index_dir = Path(index_dir)
         self._lock = threading.Lock()
@@ -384,11 +386,12 @@ class Engine:
         return article_of(article_id, docs)
 
     def health(self) -> dict[str, Any]:
-        """{"generation": str, "articles": int, "paragraphs": int}, counting only articles not removed."""
+        """{"backend", "generation": str, "articles": int, "paragraphs": int}, counting only articles not removed."""
         searcher, _ = self._searcher()
         reader = searcher.reader()
         articles = sum(1 for _ in reader.lexicon("article_id")) - len(_removed_articles(reader))
-        return {"generation": self._local.generation, "articles": articles, "paragraphs": searcher.doc_count()}
+        return {"backend": self.backend, "generation": self._local.generation, "articles": articles,
+                "paragraphs": searcher.doc_count()}
 
     def whoosh_searcher(self) -> tuple[str, Any]:
         """The generation name and this thread's Whoosh searcher, for read-only features built on the index

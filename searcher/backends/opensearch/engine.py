@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from whoosh import query as Q
 
@@ -19,7 +19,8 @@ from ...analysis.tokenizers import load_words, segment
 from ...errors import BackendUnavailable, BadQuery, NotFound
 from ...index.documents import article_of
 from ...models import Article, SearchResult
-from ...search.engine import TOTAL_LIMIT, Engine, _descending
+from ...search import engine as base
+from ...search.engine import Engine, _descending
 from ...search.plan import Builder, DocFrequency, Filtered
 from ...search.rerank import Candidate, idf_weights
 from ...search.syntax import parse_query
@@ -45,7 +46,7 @@ class Session:
                 response = self.client.search(index=self.index, body=body, allow_partial_search_results=False)
             except Exception as exc:
                 if attempt or not _transient(exc):
-                    raise _unavailable(self.index, exc) from exc
+                    _raise_unavailable(self.index, exc)
                 continue
             if not response["_shards"].get("failed"):
                 return response
@@ -55,21 +56,37 @@ class Session:
         return self.search({"query": query, "size": 0, "track_total_hits": True})["hits"]["total"]["value"]
 
 
+def connect(url: str = DEFAULT_URL) -> Any:
+    """An opensearch-py client (the `opensearch` extra). No client-side retries: Session.search decides."""
+    from opensearchpy import OpenSearch
+
+    return OpenSearch(hosts=[url], timeout=30, max_retries=0)
+
+
 def _transient(exc: BaseException) -> bool:
     from opensearchpy.exceptions import ConnectionError, TransportError
 
     return isinstance(exc, ConnectionError) or (isinstance(exc, TransportError) and exc.status_code in (500, 503))
 
 
-def _unavailable(where: str, exc: BaseException) -> Exception:
-    """A cluster that cannot be reached or refuses becomes BackendUnavailable (503); a query it rejects stays."""
+def unavailable(where: str, exc: BaseException) -> BackendUnavailable | None:
+    """A cluster that cannot be reached or refuses becomes BackendUnavailable (503); None for anything else (a
+    query it rejects is a bug to see, not an outage)."""
     from opensearchpy.exceptions import ConnectionError, NotFoundError, TransportError
 
     if isinstance(exc, ConnectionError | NotFoundError):
         return BackendUnavailable(where, str(exc.__class__.__name__) + ": " + str(exc)[:200])
     if isinstance(exc, TransportError) and exc.status_code in (500, 503):
         return BackendUnavailable(where, str(exc)[:200])
-    return exc
+    return None
+
+
+def _raise_unavailable(where: str, exc: BaseException) -> NoReturn:
+    """Raise BackendUnavailable for an outage, else let `exc` (being handled) go on."""
+    problem = unavailable(where, exc)
+    if problem is None:
+        raise exc
+    raise problem from exc
 
 
 def _sort(newest: bool) -> list[Any]:
@@ -97,7 +114,7 @@ def collect(session: Session, query: Q.Query, filter: Q.Query | None, limit: int
         query = Filtered(query, filter)
     sort = _sort(newest)
     body: dict[str, Any] = {"query": translate(query), "size": limit, "sort": sort, "track_scores": True,
-                            "track_total_hits": TOTAL_LIMIT + 1}
+                            "track_total_hits": base.TOTAL_LIMIT + 1}
     if not per_article:
         response = session.search(body)
         hits = response["hits"]["hits"]
@@ -105,7 +122,7 @@ def collect(session: Session, query: Q.Query, filter: Q.Query | None, limit: int
     else:
         body["collapse"] = {"field": "article_id", "inner_hits": {"name": "folded", "size": per_article,
                                                                    "sort": sort, "track_scores": True}}
-        body["aggs"] = {"articles": {"terms": {"field": "article_id", "size": TOTAL_LIMIT + 1}}}
+        body["aggs"] = {"articles": {"terms": {"field": "article_id", "size": base.TOTAL_LIMIT + 1}}}
         response = session.search(body)
         grouped = [inner for hit in response["hits"]["hits"]
                    for inner in hit["inner_hits"]["folded"]["hits"]["hits"]]
@@ -117,7 +134,7 @@ def collect(session: Session, query: Q.Query, filter: Q.Query | None, limit: int
 def _folded_total(articles: dict[str, Any], per_article: int) -> int:
     """Paragraphs left after folding: up to `per_article` of each article (more than TOTAL_LIMIT: at least)."""
     total = sum(min(bucket["doc_count"], per_article) for bucket in articles["buckets"])
-    return max(total, TOTAL_LIMIT + 1) if articles.get("sum_other_doc_count") else total
+    return max(total, base.TOTAL_LIMIT + 1) if articles.get("sum_other_doc_count") else total
 
 
 class OpenSearchEngine(Engine):
@@ -127,11 +144,7 @@ class OpenSearchEngine(Engine):
     backend = "opensearch"
 
     def __init__(self, url: str = DEFAULT_URL, alias: str = "searcher", client: Any = None) -> None:
-        if client is None:
-            from opensearchpy import OpenSearch
-
-            client = OpenSearch(hosts=[url], timeout=30, max_retries=0)
-        self.client, self.alias, self.url = client, alias, url
+        self.client, self.alias, self.url = client or connect(url), alias, url
         self._lock = threading.Lock()
         self._builders: dict[str, tuple[Builder, Any]] = {}
         self._date_range = None
@@ -144,7 +157,7 @@ class OpenSearchEngine(Engine):
         try:
             indexes = sorted(self.client.indices.get_alias(name=self.alias))
         except Exception as exc:
-            raise _unavailable(self._where(), exc) from exc
+            _raise_unavailable(self._where(), exc)
         if len(indexes) != 1:
             raise BackendUnavailable(self._where(), f"the alias points to {len(indexes)} indexes")
         index = indexes[0]

@@ -37,7 +37,8 @@ def translate(query: Q.Query) -> dict[str, Any]:
     if isinstance(query, Q.And):
         return _bool(query, must=[translate(q) for q in query.subqueries])
     if isinstance(query, Q.Or):
-        return _bool(query, should=[translate(q) for q in query.subqueries], minimum_should_match=1)
+        matches = max(1, getattr(query, "minmatch", 0) or 0)
+        return _bool(query, should=[translate(q) for q in query.subqueries], minimum_should_match=matches)
     if isinstance(query, Q.AndMaybe):
         return _bool(query, must=[translate(query.a)], should=[translate(query.b)])
     if isinstance(query, Q.AndNot):

@@ -119,8 +119,13 @@ def build(client: Any, alias: str, corpus_dir: Path, progress: Callable[[str], N
                 report.article_ids.append(article.id)
                 yield article, content_hash
 
-    report.generation, report.paragraphs = rebuild(client, alias, articles(), load_resources(corpus_dir),
-                                                   shards, replicas)
+    try:
+        report.generation, report.paragraphs = rebuild(client, alias, articles(), load_resources(corpus_dir),
+                                                       shards, replicas)
+    except Exception as exc:
+        from .engine import _raise_unavailable
+
+        _raise_unavailable(repr(alias), exc)
     report.seconds = time.perf_counter() - started
     return report
 
