@@ -19,6 +19,7 @@ from opensearch_cluster import Cluster
 from searcher.analysis.normalize import normalize_text
 from searcher.analysis.resources import load_resources
 from searcher.backends.opensearch import writer
+from searcher.backends.opensearch.documents import index_body
 from searcher.backends.opensearch.engine import OpenSearchEngine
 from searcher.corpus.reading import load_corpus
 from searcher.errors import BackendUnavailable, NotFound
@@ -141,6 +142,11 @@ def test_paging_walks_every_hit_once(backend: Engine) -> None:
     assert all(page.total == whole.total for page in pages)
 
 
+def test_a_page_past_the_hits_is_empty(backend: Engine) -> None:
+    far = backend.search("嘉兴", page=200, size=100)  # 20,000 hits in: past OpenSearch's result window too
+    assert far.hits == [] and far.total == len(holding(backend, "嘉兴"))
+
+
 def test_per_article_folds_and_counts_folded(backend: Engine) -> None:
     folded = backend.search("嘉兴", per_article=1, size=100)
     articles = {pid.rsplit("-p", 1)[0] for pid in holding(backend, "嘉兴")}
@@ -261,6 +267,20 @@ def test_a_failed_rebuild_leaves_the_alias_on_the_old_index(opensearch: Cluster,
     assert (ids(again), again.total) == (ids(expected), expected.total)
 
 
+def test_the_next_rebuild_deletes_what_a_killed_build_left(opensearch: Cluster, corpus: Path) -> None:
+    client = opensearch.client()
+    alias = f"backend-killed-{next(_names)}"
+    articles, resources = corpus_articles(corpus), load_resources(corpus)
+    old, _ = writer.rebuild(client, alias, articles, resources)
+    left = writer.index_name(alias)  # what a build killed with SIGKILL before its alias switch leaves
+    client.indices.create(index=left, body=index_body(resources))
+    other = f"{alias}-keep"  # not a name a build makes: never touched
+    client.indices.create(index=other)
+    assert writer.current_indexes(client, alias) == [old] and writer.abandoned(client, alias) == [left]
+    new, _ = writer.rebuild(client, alias, articles, resources)
+    assert sorted(client.indices.get(index=f"{alias}-*")) == sorted([new, other])
+
+
 def test_add_replaces_an_article_and_remove_deletes_it(opensearch: Cluster, corpus: Path) -> None:
     client = opensearch.client()
     alias = f"backend-edit-{next(_names)}"
@@ -345,6 +365,11 @@ def test_web_app_searches_opensearch_and_names_it(opensearch: Cluster, opensearc
     health = client.get("/api/health").get_json()
     assert health["backend"] == "opensearch" and health["paragraphs"] == 11
     assert client.get("/api/articles/farm").get_json()["title"] == "嘉兴农业发展报告"
+
+    for path in ("/", "/search?q=嘉兴", "/articles/farm"):  # the pages, without what needs the Whoosh index
+        page = client.get(path)
+        assert page.status_code == 200, path
+    assert "嘉兴农业发展报告" in client.get("/search?q=嘉兴").get_data(as_text=True)
 
     monkeypatch.setenv("SEARCHER_OPENSEARCH_URL", "http://127.0.0.1:9")
     down = create_app({"INDEX_DIR": str(tmp_path / "unused"), "TESTING": True}).test_client()

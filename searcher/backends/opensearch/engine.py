@@ -28,6 +28,8 @@ from .documents import decode, resources_of
 from .query import translate
 
 DEFAULT_URL = "http://127.0.0.1:9200"
+# OpenSearch's index.max_result_window: hits past the first 10,000 cannot be paged to (the Whoosh backend can).
+MAX_WINDOW = 10_000
 MAX_ARTICLE_PARAGRAPHS = 10_000
 
 
@@ -113,6 +115,7 @@ def collect(session: Session, query: Q.Query, filter: Q.Query | None, limit: int
     if filter is not None:
         query = Filtered(query, filter)
     sort = _sort(newest)
+    limit = min(limit, MAX_WINDOW)
     body: dict[str, Any] = {"query": translate(query), "size": limit, "sort": sort, "track_scores": True,
                             "track_total_hits": base.TOTAL_LIMIT + 1}
     if not per_article:
@@ -147,7 +150,6 @@ class OpenSearchEngine(Engine):
         self.client, self.alias, self.url = client or connect(url), alias, url
         self._lock = threading.Lock()
         self._builders: dict[str, tuple[Builder, Any]] = {}
-        self._date_range = None
 
     def _where(self) -> str:
         return f"{self.alias!r} at {self.url}"

@@ -9,6 +9,7 @@ of paragraphs per article (`collapse`) and the per-article totals are then exact
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -41,6 +42,16 @@ def current_indexes(client: Any, alias: str) -> list[str]:
 def index_name(alias: str) -> str:
     """A fresh, sortable index name for the next build behind `alias`."""
     return f"{alias}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+
+def abandoned(client: Any, alias: str) -> list[str]:
+    """Indexes named for builds behind `alias` that it does not point to: left by a build killed outright (SIGKILL,
+    a lost machine) before it could delete its unfinished index. Only names `index_name` makes are considered,
+    never another alias's indexes."""
+    named = re.compile(re.escape(alias) + r"-[0-9]{14}-[0-9a-f]{6}")
+    live = set(current_indexes(client, alias))
+    found = client.indices.get(index=f"{alias}-*", expand_wildcards="open,closed", allow_no_indices=True)
+    return sorted(name for name in found if named.fullmatch(name) and name not in live)
 
 
 def _actions(index: str, articles: Iterable[tuple[Article, str]], analysers: dict[str, Any]) -> Iterator[Any]:
@@ -78,9 +89,11 @@ def _send(client: Any, batch: list[Any], lines: int = 2) -> int:
 
 def rebuild(client: Any, alias: str, articles: Iterable[tuple[Article, str]], resources: Resources,
             shards: int = 1, replicas: int = 0) -> tuple[str, int]:
-    """Fill a new index and switch `alias` to it atomically, then delete the indexes it pointed to before.
-    Returns the new index's name and its number of paragraphs. Whatever stops the build (an error, a refused
-    document, KeyboardInterrupt) deletes the new index and leaves the alias on the old one."""
+    """Fill a new index and switch `alias` to it atomically, then delete the indexes it pointed to before (and
+    any a killed build left). Returns the new index's name and its number of paragraphs. Whatever stops the build
+    (an error, a refused document, KeyboardInterrupt) deletes the new index and leaves the alias on the old one."""
+    for leftover in abandoned(client, alias):  # one build at a time: a build running meanwhile then fails
+        client.indices.delete(index=leftover, ignore_unavailable=True)
     previous = current_indexes(client, alias)
     index = index_name(alias)
     client.indices.create(index=index, body=index_body(resources, shards, replicas))
