@@ -133,7 +133,7 @@ def _by_file(bar: Any) -> Callable[[str], None]:
 def _build_opensearch(corpus_dir: Path) -> None:
     """`build` with SEARCHER_BACKEND=opensearch: a new index behind the configured alias (see backends.opensearch)."""
     from .backends.opensearch import writer
-    from .backends.opensearch.engine import connect
+    from .backends.opensearch.client import connect
     from .index.build import count_files
 
     alias = config.opensearch_index()
@@ -179,7 +179,13 @@ def remove(article_ids: tuple[str, ...], corpus: Path | None, index: Path | None
     """Remove articles from the live index by id."""
     from .index.build import remove_articles
 
-    removed = remove_articles(article_ids, config.index_dir(index), wait=wait)
+    if config.backend() == "opensearch":
+        from .backends.opensearch import writer
+        from .backends.opensearch.client import connect
+
+        removed = writer.remove(connect(config.opensearch_url()), config.opensearch_index(), article_ids)
+    else:
+        removed = remove_articles(article_ids, config.index_dir(index), wait=wait)
     for article_id, count in removed.items():
         click.echo(f"{article_id}: {count} paragraphs removed" if count else f"{article_id}: not in the index")
     if not all(removed.values()):

@@ -189,7 +189,8 @@ def test_both_backends_give_the_same_hits(whoosh_engine: Engine, opensearch_engi
     queries = ["嘉兴", "南湖 晨曦", '"南湖 晨曦"', "嘉兴 -光伏", "光伏企业", "市长", "title:南湖", "嘉兴发展",
                "南京长江大桥", "数字经济 经开区", "嘉兴 光伏 上海", "app 用户", "嘉兴的光伏企业有多少家？",
                "南湖 source:南湖晚报 date:2024", "author:王小明", "晨曦 -南湖里", "光伏 OR 大桥", "title:嘉兴 数字",
-               "嘉兴" * 250, " ".join(f"词{i}" for i in range(60)) + " 嘉兴"]
+               "嘉兴" * 250, " ".join(f"词{i}" for i in range(60)) + " 嘉兴",
+               "嘉兴高新区的光伏产业汇聚了多少家光伏企业，逆变器企业实现了什么技术突破？"]  # 88 terms: the rarest 24
     for query in queries:
         for options in ({}, {"per_article": 1}, {"sort": "newest"}):
             a = whoosh_engine.search(query, size=100, **options)
@@ -347,6 +348,11 @@ def test_cli_builds_and_searches_on_opensearch(opensearch: Cluster, corpus: Path
     data = json.loads(found.stdout)
     assert {hit["id"] for hit in data["hits"]} == set(holding_in(corpus_articles(corpus), "光伏"))
     assert "<mark>光伏</mark>" in data["hits"][0]["highlight"]
+    removed = run("remove", "dawn", "nowhere", env=env)
+    assert removed.returncode == 1 and "dawn: 3 paragraphs removed" in removed.stdout
+    assert "nowhere: not in the index" in removed.stdout
+    after = json.loads(run("search", "晨曦", "--json", env=env).stdout)
+    assert "dawn" not in {hit["article"]["id"] for hit in after["hits"]} and after["hits"]
     down = run("search", "光伏", env=os.environ | opensearch_env("http://127.0.0.1:9", "x"))
     assert down.returncode != 0 and "cannot be searched" in down.stderr
 

@@ -31,7 +31,7 @@ from ..index.documents import article_url as article_url  # where searcher.disco
 from ..models import Article, Hit, SearchResult
 from .facets import FACETS, facet_counts
 from .highlight import find_spans, highlight, mark
-from .plan import MAX_PHRASE_CHARS, MAX_PIECES, Builder, DocFrequency, Filtered, QueryPlan, question_text
+from .plan import MAX_PHRASE_CHARS, MAX_PIECES, Builder, Filtered, QueryPlan, question_text
 from .rerank import DEPTH, NEAR_DEPTH, Candidate, alnum_bigrams, boost_near, idf_weights, rerank
 from .syntax import ParsedQuery, parse_query
 
@@ -279,7 +279,7 @@ class Engine:
         parsed = parse_query(query)
         apply_filters(parsed, source, author, date_from, date_to, range)
         searcher, builder = self._searcher()
-        plan = builder.plan(parsed, self._doc_frequency(searcher))
+        plan = self._plan(searcher, builder, parsed)
         hits, total, partial, basis = self._run(searcher, parsed, plan, builder, Paging(page, size, per_article, sort))
         counts, sampled = self._facets(searcher, basis) if facets else (None, False)
         took = round((time.perf_counter() - started) * 1000, 2)
@@ -333,10 +333,10 @@ class Engine:
     _collect = staticmethod(collect)
 
     @staticmethod
-    def _doc_frequency(searcher: Any) -> DocFrequency | None:
-        """(field, term) -> (paragraphs holding it, all paragraphs), for the plan to keep a question's rarest terms."""
+    def _plan(searcher: Any, builder: Builder, parsed: ParsedQuery) -> QueryPlan:
+        """The plan, told how many paragraphs hold each term (to keep a question's rarest terms)."""
         reader = searcher.reader()
-        return lambda f, t: (reader.doc_frequency(f, t), reader.doc_count())
+        return builder.plan(parsed, lambda f, t: (reader.doc_frequency(f, t), reader.doc_count()))
 
     @staticmethod
     def _gram_weights(searcher: Any, grams: set[str]) -> dict[str, float]:

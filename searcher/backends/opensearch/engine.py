@@ -10,24 +10,23 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 from whoosh import query as Q
 
-from ...analysis.pretokenized import term
 from ...analysis.tokenizers import load_words, segment
 from ...errors import BackendUnavailable, BadQuery, NotFound
 from ...index.documents import article_of
 from ...models import Article, SearchResult
 from ...search import engine as base
 from ...search.engine import Engine, _descending
-from ...search.plan import Builder, DocFrequency, Filtered
+from ...search.plan import QUESTION_TERMS, Builder, Filtered, QueryPlan
 from ...search.rerank import Candidate, idf_weights
-from ...search.syntax import parse_query
+from ...search.syntax import ParsedQuery, parse_query
+from .client import DEFAULT_URL, connect, raise_unavailable, transient
 from .documents import decode, resources_of
 from .query import translate
 
-DEFAULT_URL = "http://127.0.0.1:9200"
 # OpenSearch's index.max_result_window: hits past the first 10,000 cannot be paged to (the Whoosh backend can).
 MAX_WINDOW = 10_000
 MAX_ARTICLE_PARAGRAPHS = 10_000
@@ -47,8 +46,8 @@ class Session:
             try:
                 response = self.client.search(index=self.index, body=body, allow_partial_search_results=False)
             except Exception as exc:
-                if attempt or not _transient(exc):
-                    _raise_unavailable(self.index, exc)
+                if attempt or not transient(exc):
+                    raise_unavailable(self.index, exc)
                 continue
             if not response["_shards"].get("failed"):
                 return response
@@ -56,39 +55,6 @@ class Session:
 
     def count(self, query: dict[str, Any]) -> int:
         return self.search({"query": query, "size": 0, "track_total_hits": True})["hits"]["total"]["value"]
-
-
-def connect(url: str = DEFAULT_URL) -> Any:
-    """An opensearch-py client (the `opensearch` extra). No client-side retries: Session.search decides."""
-    from opensearchpy import OpenSearch
-
-    return OpenSearch(hosts=[url], timeout=30, max_retries=0)
-
-
-def _transient(exc: BaseException) -> bool:
-    from opensearchpy.exceptions import ConnectionError, TransportError
-
-    return isinstance(exc, ConnectionError) or (isinstance(exc, TransportError) and exc.status_code in (500, 503))
-
-
-def unavailable(where: str, exc: BaseException) -> BackendUnavailable | None:
-    """A cluster that cannot be reached or refuses becomes BackendUnavailable (503); None for anything else (a
-    query it rejects is a bug to see, not an outage)."""
-    from opensearchpy.exceptions import ConnectionError, NotFoundError, TransportError
-
-    if isinstance(exc, ConnectionError | NotFoundError):
-        return BackendUnavailable(where, str(exc.__class__.__name__) + ": " + str(exc)[:200])
-    if isinstance(exc, TransportError) and exc.status_code in (500, 503):
-        return BackendUnavailable(where, str(exc)[:200])
-    return None
-
-
-def _raise_unavailable(where: str, exc: BaseException) -> NoReturn:
-    """Raise BackendUnavailable for an outage, else let `exc` (being handled) go on."""
-    problem = unavailable(where, exc)
-    if problem is None:
-        raise exc
-    raise problem from exc
 
 
 def _sort(newest: bool) -> list[Any]:
@@ -159,7 +125,7 @@ class OpenSearchEngine(Engine):
         try:
             indexes = sorted(self.client.indices.get_alias(name=self.alias))
         except Exception as exc:
-            _raise_unavailable(self._where(), exc)
+            raise_unavailable(self._where(), exc)
         if len(indexes) != 1:
             raise BackendUnavailable(self._where(), f"the alias points to {len(indexes)} indexes")
         index = indexes[0]
@@ -177,16 +143,22 @@ class OpenSearchEngine(Engine):
     _collect = staticmethod(collect)
 
     @staticmethod
-    def _doc_frequency(searcher: Any) -> DocFrequency | None:
-        """A question keeps all its terms here (no per-term statistics round trips)."""
-        return None
+    def _plan(searcher: Session, builder: Builder, parsed: ParsedQuery) -> QueryPlan:
+        """The plan, with the paragraph counts of a long question's terms fetched in one multi-search: planned
+        first without counts (every term kept), then again with the counts of those terms."""
+        plan = builder.plan(parsed)
+        asked = plan.question.a if isinstance(plan.question, Q.AndNot) else plan.question  # exclusions aside
+        if asked is None or len(asked.subqueries) <= QUESTION_TERMS:  # the plan keeps them all: no counts needed
+            return plan
+        counts = _counts(searcher, sorted(set(asked.iter_all_terms())))
+        return builder.plan(parsed, lambda f, t: (counts.get((f, t), 0), counts[None]))
 
     @staticmethod
     def _gram_weights(searcher: Session, grams: set[str]) -> dict[str, float]:
         if not grams:
             return {}
-        counts = _gram_counts(searcher, tuple(sorted(grams)))
-        return idf_weights(grams, lambda g: counts[g], counts[""])
+        counts = _counts(searcher, [("grams", gram) for gram in sorted(grams)])
+        return idf_weights(grams, lambda g: counts[("grams", g)], counts[None])
 
     def search(self, query: str, *, facets: bool = False, **options: Any) -> SearchResult:  # type: ignore[override]
         """Engine.search on OpenSearch; facets are not counted here yet (BadQuery rather than a wrong count)."""
@@ -243,13 +215,12 @@ class OpenSearchEngine(Engine):
         return (ends[0], ends[1]) if ends else None
 
 
-def _gram_counts(session: Session, grams: tuple[str, ...]) -> dict[str, int]:
-    """Paragraphs holding each gram ("" -> all paragraphs) of one index, in one multi-search."""
+def _counts(session: Session, terms: list[tuple[str, str]]) -> dict[tuple[str, str] | None, int]:
+    """Paragraphs holding each (field, term) of one index, and all paragraphs (key None), in one multi-search."""
     lines: list[dict[str, Any]] = []
-    queries = [{"match_all": {}}, *({"term": {"grams": term(g)}} for g in grams)]
+    queries = [{"match_all": {}}, *(translate(Q.Term(f, t)) for f, t in terms)]
     for query in queries:
         lines += [{"index": session.index}, {"query": query, "size": 0, "track_total_hits": True}]
     responses = session.client.msearch(body=lines)["responses"]
-    counts = [r["hits"]["total"]["value"] for r in responses]
-    return dict(zip(("", *grams), counts, strict=True))
-
+    counts = [response["hits"]["total"]["value"] for response in responses]
+    return dict(zip([None, *terms], counts, strict=True))

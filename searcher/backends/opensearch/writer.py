@@ -18,10 +18,11 @@ from typing import Any
 
 from ...analysis.resources import Resources, load_resources
 from ...corpus.reading import load_corpus
-from ...errors import SearcherError, UnreadableFile
+from ...errors import BackendUnavailable, SearcherError, UnreadableFile
 from ...index.build import BuildReport, file_hash
 from ...index.documents import paragraph_documents
 from ...models import Article, Skipped
+from .client import raise_unavailable
 from .documents import encode, index_body, resources_of, tokenizers
 
 BATCH = 500  # paragraphs per bulk request
@@ -136,18 +137,20 @@ def build(client: Any, alias: str, corpus_dir: Path, progress: Callable[[str], N
         report.generation, report.paragraphs = rebuild(client, alias, articles(), load_resources(corpus_dir),
                                                        shards, replicas)
     except Exception as exc:
-        from .engine import _raise_unavailable
-
-        _raise_unavailable(repr(alias), exc)
+        raise_unavailable(repr(alias), exc)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def live_index(client: Any, alias: str) -> str:
-    """The one index behind `alias`; raises SearcherError when nothing was built yet."""
-    indexes = current_indexes(client, alias)
+    """The one index behind `alias`; raises BackendUnavailable when nothing was built yet or the cluster cannot be
+    reached."""
+    try:
+        indexes = current_indexes(client, alias)
+    except Exception as exc:
+        raise_unavailable(repr(alias), exc)
     if len(indexes) != 1:
-        raise SearcherError(f"the alias {alias!r} points to {len(indexes)} indexes: build one with `searcher build`")
+        raise BackendUnavailable(repr(alias), f"it names {len(indexes)} indexes: build one with `searcher build`")
     return indexes[0]
 
 
