@@ -186,6 +186,11 @@ def test_highlights_and_attribution(backend: Engine) -> None:
 
 
 def test_both_backends_give_the_same_hits(whoosh_engine: Engine, opensearch_engine: OpenSearchEngine) -> None:
+    assert opensearch_engine.sources() == whoosh_engine.sources()
+    assert opensearch_engine.date_range() == whoosh_engine.date_range()
+    assert opensearch_engine.highlight_terms("经开区 光伏") == whoosh_engine.highlight_terms("经开区 光伏")
+    assert {k: v for k, v in opensearch_engine.health().items() if k not in ("backend", "generation")} == {
+        k: v for k, v in whoosh_engine.health().items() if k not in ("backend", "generation")}
     queries = ["嘉兴", "南湖 晨曦", '"南湖 晨曦"', "嘉兴 -光伏", "光伏企业", "市长", "title:南湖", "嘉兴发展",
                "南京长江大桥", "数字经济 经开区", "嘉兴 光伏 上海", "app 用户", "嘉兴的光伏企业有多少家？",
                "南湖 source:南湖晚报 date:2024", "author:王小明", "晨曦 -南湖里", "光伏 OR 大桥", "title:嘉兴 数字",

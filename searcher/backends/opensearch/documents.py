@@ -31,7 +31,10 @@ def index_body(resources: Resources, shards: int = 1, replicas: int = 0) -> dict
     properties.update({name: {"type": "keyword"} for name in KEYWORDS})
     properties["paragraph"] = {"type": "integer"}
     properties["stored"] = {"type": "object", "enabled": False}
-    meta = {"version": VERSION, "words": [list(word) for word in resources.words], "synonyms": resources.synonyms}
+    # Pairs, not an object: the cluster need not keep an object's key order, and the synonym order is the order of
+    # each group's members (which the plan's needles follow).
+    meta = {"version": VERSION, "words": [list(word) for word in resources.words],
+            "synonyms": [list(pair) for pair in resources.synonyms.items()]}
     mappings = {"dynamic": "strict", "_source": {"excludes": list(ANALYSED)}, "_meta": meta,
                 "properties": properties}
     return {"settings": index_settings(shards, replicas), "mappings": mappings}
@@ -40,7 +43,8 @@ def index_body(resources: Resources, shards: int = 1, replicas: int = 0) -> dict
 def resources_of(mapping: Mapping[str, Any]) -> Resources:
     """The analysis resources an index was built with, from its mapping's `_meta`."""
     meta = mapping.get("_meta", {})
-    return Resources(tuple(tuple(word) for word in meta.get("words", [])), dict(meta.get("synonyms", {})))
+    return Resources(tuple(tuple(word) for word in meta.get("words", [])),
+                     {term: canonical for term, canonical in meta.get("synonyms", [])})
 
 
 def encode(doc: Mapping[str, Any], analysers: Mapping[str, Any]) -> dict[str, Any]:

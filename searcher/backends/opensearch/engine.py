@@ -30,6 +30,8 @@ from .query import translate
 # OpenSearch's index.max_result_window: hits past the first 10,000 cannot be paged to (the Whoosh backend can).
 MAX_WINDOW = 10_000
 MAX_ARTICLE_PARAGRAPHS = 10_000
+# Article counts (health) are exact up to about this many articles, approximate (HyperLogLog) beyond.
+CARDINALITY_EXACT = 40_000
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,19 @@ class Session:
                 return response
         raise BackendUnavailable(self.index, f"shards failed: {response['_shards']}")
 
-    def count(self, query: dict[str, Any]) -> int:
-        return self.search({"query": query, "size": 0, "track_total_hits": True})["hits"]["total"]["value"]
+    def msearch(self, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Several searches of this index in one request; any that failed fails them all (as `search` would)."""
+        lines: list[dict[str, Any]] = []
+        for body in bodies:
+            lines += [{"index": self.index}, body]
+        try:
+            responses = self.client.msearch(body=lines)["responses"]
+        except Exception as exc:
+            raise_unavailable(self.index, exc)
+        failed = [r for r in responses if "error" in r or r.get("_shards", {}).get("failed")]
+        if failed:
+            raise BackendUnavailable(self.index, f"a search failed: {str(failed[0])[:200]}")
+        return responses
 
 
 def _sort(newest: bool) -> list[Any]:
@@ -188,7 +201,8 @@ class OpenSearchEngine(Engine):
     def health(self) -> dict[str, Any]:
         session, _ = self._session()
         response = session.search({"size": 0, "track_total_hits": True,
-                                   "aggs": {"articles": {"cardinality": {"field": "article_id"}}}})
+                                   "aggs": {"articles": {"cardinality": {
+                                       "field": "article_id", "precision_threshold": CARDINALITY_EXACT}}}})
         return {"backend": self.backend, "generation": session.index,
                 "articles": response["aggregations"]["articles"]["value"],
                 "paragraphs": response["hits"]["total"]["value"]}
@@ -217,10 +231,7 @@ class OpenSearchEngine(Engine):
 
 def _counts(session: Session, terms: list[tuple[str, str]]) -> dict[tuple[str, str] | None, int]:
     """Paragraphs holding each (field, term) of one index, and all paragraphs (key None), in one multi-search."""
-    lines: list[dict[str, Any]] = []
     queries = [{"match_all": {}}, *(translate(Q.Term(f, t)) for f, t in terms)]
-    for query in queries:
-        lines += [{"index": session.index}, {"query": query, "size": 0, "track_total_hits": True}]
-    responses = session.client.msearch(body=lines)["responses"]
+    responses = session.msearch([{"query": query, "size": 0, "track_total_hits": True} for query in queries])
     counts = [response["hits"]["total"]["value"] for response in responses]
     return dict(zip([None, *terms], counts, strict=True))
