@@ -109,14 +109,37 @@ def build(corpus: Path | None, index: Path | None, procs: int, wait: float) -> N
     """Index the whole corpus into a new generation, then switch to it atomically."""
     from .index.build import build_index, count_files
 
+    if config.backend() == "opensearch":
+        _build_opensearch(config.corpus_dir(corpus))
+        return
     index_dir = config.index_dir(index)
     corpus_dir = _build_corpus(corpus, index_dir)
     stopped = "the unfinished generation was removed and the previous index, if any, is still serving"
     with stop_on_sigterm(stopped), _progress_bar(count_files(corpus_dir), "indexing") as bar:
-        def advance(path: str) -> None:
-            if not re.search(r":\d+$", path):  # a bad jsonl line is not a file
-                bar.update(1, path)
-        report = build_index(corpus_dir, index_dir, progress=advance, procs=procs, wait=wait)
+        report = build_index(corpus_dir, index_dir, progress=_by_file(bar), procs=procs, wait=wait)
+    _summary(report, "indexed")
+    if report.skipped:
+        sys.exit(2)
+
+
+def _by_file(bar: Any) -> Callable[[str], None]:
+    """A build's progress callback: one step of the bar per corpus file."""
+    def advance(path: str) -> None:
+        if not re.search(r":\d+$", path):  # a bad jsonl line is not a file
+            bar.update(1, path)
+    return advance
+
+
+def _build_opensearch(corpus_dir: Path) -> None:
+    """`build` with SEARCHER_BACKEND=opensearch: a new index behind the configured alias (see backends.opensearch)."""
+    from .backends.opensearch import writer
+    from .backends.opensearch.client import connect
+    from .index.build import count_files
+
+    alias = config.opensearch_index()
+    stopped = f"the unfinished index was deleted and the alias {alias!r}, if any, still names the previous one"
+    with stop_on_sigterm(stopped), _progress_bar(count_files(corpus_dir), "indexing") as bar:
+        report = writer.build(connect(config.opensearch_url()), alias, corpus_dir, progress=_by_file(bar))
     _summary(report, "indexed")
     if report.skipped:
         sys.exit(2)
@@ -156,7 +179,13 @@ def remove(article_ids: tuple[str, ...], corpus: Path | None, index: Path | None
     """Remove articles from the live index by id."""
     from .index.build import remove_articles
 
-    removed = remove_articles(article_ids, config.index_dir(index), wait=wait)
+    if config.backend() == "opensearch":
+        from .backends.opensearch import writer
+        from .backends.opensearch.client import connect
+
+        removed = writer.remove(connect(config.opensearch_url()), config.opensearch_index(), article_ids)
+    else:
+        removed = remove_articles(article_ids, config.index_dir(index), wait=wait)
     for article_id, count in removed.items():
         click.echo(f"{article_id}: {count} paragraphs removed" if count else f"{article_id}: not in the index")
     if not all(removed.values()):
@@ -184,12 +213,12 @@ def search(query: str, corpus: Path | None, index: Path | None, page: int, size:
            author: str | None, date_from: str | None, date_to: str | None, range_: str | None, sort: str,
            newest: bool, per_article: int | None, as_json: bool) -> None:
     """Search the index; Baidu-style syntax: "phrase", -exclude, a OR b, title:, source:, author:, date:."""
+    from .backends import open_engine
     from .render import render_result
-    from .search.engine import Engine
 
     if not query.strip():
         raise click.UsageError("the query is empty: give the words to search for, e.g. searcher search '嘉兴 光伏'")
-    engine = Engine(config.index_dir(index))
+    engine = open_engine(config.index_dir(index))
     options = {"page": page, "size": size, "source": source, "author": author, "date_from": date_from,
                "date_to": date_to, "range": range_, "sort": "newest" if newest else sort, "per_article": per_article}
     if as_json:  # the API's answer: written dates, did you mean (builds the index vocabulary), folded reprints
@@ -209,9 +238,9 @@ def search(query: str, corpus: Path | None, index: Path | None, page: int, size:
 @clean_errors
 def stats(corpus: Path | None, index: Path | None, as_json: bool) -> None:
     """Generation, article and paragraph counts, sources and date range of the live index."""
-    from .search.engine import Engine
+    from .backends import open_engine
 
-    engine = Engine(config.index_dir(index))
+    engine = open_engine(config.index_dir(index))
     info = engine.health() | {"sources": engine.sources(), "dates": engine.date_range()}
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))

@@ -87,3 +87,13 @@ class Terminated(SearcherError):
 
 class WriterFailed(SearcherError):
     """A worker process of a multiprocess build died; the build is abandoned rather than missing its documents."""
+
+
+class BackendUnavailable(IndexMissing):
+    """The search cluster (SEARCHER_BACKEND=opensearch) cannot be reached or has no index behind its alias. A
+    subclass of IndexMissing, so every caller answers it alike (503 with the reason)."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        SearcherError.__init__(self, f"the OpenSearch index {where} cannot be searched: {problem}")
+        self.index_dir = where
+        self.problem = problem

@@ -15,6 +15,7 @@ ALLOWED = {
     "index": {"corpus", "analysis"},
     "search": {"index", "analysis", "page"},
     "discovery": {"search", "index", "analysis", "corpus", "page"},
+    "backends": {"search", "index", "analysis", "corpus", "page"},
 }
 
 
@@ -38,7 +39,7 @@ def violations(root: Path) -> list[str]:
     """Each import of a stage package's module that reaches a package or top module the stage may not use."""
     wrong = []
     for package, allowed in ALLOWED.items():
-        for path in sorted((root / package).glob("*.py")):
+        for path in sorted((root / package).rglob("*.py")):
             for module in sorted(imported_modules(path, root)):
                 parts = module.split(".")
                 if parts[0] == "searcher" and len(parts) > 1 and parts[1] not in {package} | allowed | SHARED:
@@ -50,7 +51,7 @@ def test_every_stage_package_is_there_and_holds_modules():
     packages = {p.parent.name for p in SEARCHER.glob("*/__init__.py")}
     assert packages == set(ALLOWED)
     for package in packages:
-        assert len(list((SEARCHER / package).glob("*.py"))) > 1, package
+        assert len(list((SEARCHER / package).rglob("*.py"))) > 1, package
 
 
 def test_stage_packages_import_only_the_stages_they_build_on():

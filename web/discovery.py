@@ -27,7 +27,10 @@ MAX_PREFIX = 50
 def _vocabulary() -> Vocabulary | None:
     """The index vocabulary, or None while it is being built in the background (the first requests after a new
     generation then get no suggestion rather than wait; DISCOVERY_WAIT makes them wait, as tests do)."""
-    generation, searcher = get_engine().whoosh_searcher()
+    engine = get_engine()
+    if engine.backend != "whoosh":  # the vocabulary is read from a Whoosh index: no suggestions on OpenSearch yet
+        return None
+    generation, searcher = engine.whoosh_searcher()
     index_key = current_app.config["INDEX_DIR"]
     if current_app.config.get("DISCOVERY_WAIT"):
         return cached_vocabulary(index_key, generation, searcher)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from searcher.errors import BadQuery, IndexBusy, IndexCorrupt, IndexMissing, NotFound, SearcherError
+from searcher.errors import BackendUnavailable, BadQuery, IndexBusy, IndexCorrupt, IndexMissing, NotFound, SearcherError
 
 from .messages import STATUS_MESSAGES, bilingual, for_page
 
@@ -40,6 +40,8 @@ def describe(exc: BaseException) -> Failure:
         return Failure(404, "not_found", str(exc) or "no such article")
     if isinstance(exc, IndexCorrupt):
         return Failure(503, "index_corrupt", str(exc))
+    if isinstance(exc, BackendUnavailable):
+        return Failure(503, "backend_unavailable", str(exc))
     if isinstance(exc, IndexMissing):
         return Failure(503, "index_missing", str(exc))
     if isinstance(exc, IndexBusy):

@@ -127,7 +127,10 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Health": _object(
         {
-            "generation": {"type": "string", "description": "the index generation being served"},
+            "backend": {"type": "string", "enum": ["whoosh", "opensearch"],
+                        "description": "the engine serving searches (SEARCHER_BACKEND)"},
+            "generation": {"type": "string", "description": "the index generation being served (on OpenSearch: "
+                                                             "the index behind the alias)"},
             "articles": {"type": "integer", "minimum": 0},
             "paragraphs": {"type": "integer", "minimum": 0},
         }

@@ -30,12 +30,18 @@ def _filters() -> dict[str, Any]:
     return {"sources": engine.sources(), "date_range": engine.date_range()}
 
 
+def _whoosh() -> bool:
+    """Whether the Whoosh backend serves: the newest articles, facets and related articles read its index, and
+    are left out on OpenSearch for now (docs/scale-out.md)."""
+    return get_engine().backend == "whoosh"
+
+
 @bp.get("/")
 def home() -> Any:
-    _, searcher = get_engine().whoosh_searcher()
     warm_vocabulary()
+    newest = newest_articles(get_engine().whoosh_searcher()[1]) if _whoosh() else []
     return render_template("search.html", params=SearchParams(q=""), filters=_filters(), result=None,
-                           newest=newest_articles(searcher))
+                           newest=newest)
 
 
 def _cut(query: str) -> tuple[str, int | None]:
@@ -52,7 +58,7 @@ def search() -> Any:
         params = replace(parse_search_args(request.args), q=query)
         if not params.q:
             return home()
-        result = _with_linked_citations(feeds.with_citations(discovered_search(params, fold=True, facets=True)))
+        result = _with_linked_citations(feeds.with_citations(discovered_search(params, fold=True, facets=_whoosh())))
     except BadQuery as exc:
         # A bad parameter is the reader's to fix: say so next to the form, with the form still filled in.
         page = render_template("search.html", params=SearchParams(q=query), filters=_filters(), result=None,
@@ -89,6 +95,8 @@ def article(article_id: str) -> Any:
 def _more_like_this(found: Article) -> dict[str, Any]:
     """The article's keywords (each a search) and other articles sharing them, for the article page."""
     words = article_keywords(found)
+    if not _whoosh():
+        return {"keywords": words, "related": []}
     _, searcher = get_engine().whoosh_searcher()
     return {"keywords": words, "related": related(searcher, words, found.id)["articles"]}
 

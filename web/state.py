@@ -6,6 +6,7 @@ import threading
 
 from flask import Flask, current_app
 
+from searcher.backends import open_engine
 from searcher.search.engine import Engine
 
 _KEY = "searcher.engine"
@@ -18,13 +19,14 @@ def init_app(app: Flask) -> None:
 
 
 def get_engine() -> Engine:
-    """The app's Engine. Engine is thread-safe and cheap, but one per app keeps its caches warm."""
+    """The app's Engine (of the backend SEARCHER_BACKEND names). Engine is thread-safe and cheap, but one per app
+    keeps its caches warm."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     engine = app.extensions.get(_KEY)
     if engine is None:
         with _lock:
             engine = app.extensions.get(_KEY)
             if engine is None:
-                engine = Engine(app.config["INDEX_DIR"])
+                engine = open_engine(app.config["INDEX_DIR"])
                 app.extensions[_KEY] = engine
     return engine

@@ -10,7 +10,10 @@ OpenSearch's bundled `analysis-common` module) turns back into the same stream:
 - a position without terms (the Whoosh gram field skips punctuation) is the slot `_`, which the `stop` filter
   removes while keeping the position gap, so phrases never match across it.
 
-So a phrase query over `a b` matches exactly where Whoosh's phrase over the same terms matches. Offsets are not
+So a phrase query over `a b` matches exactly where Whoosh's phrase over the same terms matches. The character n-gram
+fields use `GAPS_ANALYZER`, which keeps each `_` as a token: a quoted `南湖 晨曦` is then the phrase `南 湖 _ 晨 曦`,
+which needs exactly one space or punctuation mark between the two runs, as the Whoosh backend's check of the
+stored text does (with the gaps removed, any character there would do). Offsets are not
 kept: highlights are computed from the returned text by our own highlighter, as on Whoosh.
 """
 
@@ -21,6 +24,7 @@ from collections.abc import Iterable
 from typing import Any
 
 ANALYZER = "pretokenized"
+GAPS_ANALYZER = "pretokenized_gaps"
 STACK = "|"
 GAP = "_"
 # Characters that would break the encoding; no real term holds them (jieba and the gram tokenizer never put
@@ -37,12 +41,15 @@ ANALYSIS: dict[str, Any] = {
             "type": "custom",
             "tokenizer": "whitespace",
             "filter": ["pretokenized_stack", "pretokenized_gap"],
-        }
+        },
+        GAPS_ANALYZER: {"type": "custom", "tokenizer": "whitespace", "filter": ["pretokenized_stack"]},
     },
 }
 
 # A field holding a token string: positions for phrases, no offsets (we highlight ourselves), BM25 as in Whoosh.
 TOKEN_FIELD: dict[str, Any] = {"type": "text", "analyzer": ANALYZER, "index_options": "positions"}
+# The same, with every position that holds no term kept as the token `_` (the n-gram fields: see above).
+GAPS_FIELD: dict[str, Any] = {**TOKEN_FIELD, "analyzer": GAPS_ANALYZER}
 
 
 def term(text: str) -> str:

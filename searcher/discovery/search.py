@@ -63,7 +63,10 @@ def search_with_discovery(engine: Engine, query: str, today: date | None = None,
     return result | {"suggestion": suggestion, "corrected": corrected, "date_filter": date_filter, "folded": folded}
 
 
-def _vocabulary(engine: Engine) -> Vocabulary:
+def _vocabulary(engine: Engine) -> Vocabulary | None:
+    """The index vocabulary; None (no suggestion) on a backend other than Whoosh, whose words it reads."""
+    if engine.backend != "whoosh":
+        return None
     generation, searcher = engine.whoosh_searcher()
     return cached_vocabulary(str(engine.index_dir), generation, searcher)
 

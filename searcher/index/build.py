@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from whoosh import index as whoosh_index
 from whoosh.writing import IndexWriter
@@ -16,8 +16,9 @@ from whoosh.writing import IndexWriter
 from ..analysis.resources import RESOURCE_FILES, load_resources
 from ..corpus.reading import discover_files, load_corpus
 from ..errors import DiskFull, UnreadableFile
-from ..models import Article, ParsedFile, Skipped
+from ..models import ParsedFile, Skipped
 from . import procwriter, store
+from .documents import paragraph_documents
 from .schema import build_schema
 
 if TYPE_CHECKING:
@@ -43,31 +44,6 @@ class BuildReport:
 
 def file_hash(path: Path) -> str:
     return hashlib.sha1(path.read_bytes()).hexdigest()
-
-
-def paragraph_documents(article: Article, content_hash: str) -> Iterator[dict[str, Any]]:
-    """Whoosh documents of one article: each paragraph with the attribution a citation needs."""
-    for para in article.paragraphs:
-        yield {
-            "id": f"{article.id}-p{para.number}",
-            "article_id": article.id,
-            "paragraph": para.number,
-            "text": para.text,
-            "grams": para.text,
-            "title": article.title,
-            "title_grams": article.title,
-            "heading": para.heading,
-            "heading_grams": para.heading,
-            "byline": article.byline,
-            "byline_grams": article.byline,
-            "source": article.source,
-            "date": article.date,
-            "source_url": article.url,
-            "page": article.page,
-            "continued": article.continued,
-            "file": article.file,
-            "file_hash": content_hash,
-        }
 
 
 def _add_parsed(writer: IndexWriter, parsed: ParsedFile, content_hash: str, report: BuildReport) -> None:

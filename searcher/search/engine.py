@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from whoosh import query as Q
 from whoosh import scoring
@@ -27,7 +26,9 @@ from whoosh.index import Index
 from ..analysis.tokenizers import segment
 from ..errors import BadQuery, IndexMissing, NotFound
 from ..index import store
-from ..models import Article, ArticleRef, Hit, Paragraph, SearchResult
+from ..index.documents import article_of, attribution
+from ..index.documents import article_url as article_url  # where searcher.discovery imports it from
+from ..models import Article, Hit, SearchResult
 from .facets import FACETS, facet_counts
 from .highlight import find_spans, highlight, mark
 from .plan import MAX_PHRASE_CHARS, MAX_PIECES, Builder, Filtered, QueryPlan, question_text
@@ -57,12 +58,6 @@ class Paging:
     def wanted(self) -> int:
         """Hits needed up to the end of this page."""
         return self.page * self.size
-
-
-def article_url(article_id: str, paragraph: int | None = None) -> str:
-    """Where the web app shows an article (at a paragraph's anchor); the same link in JSON and HTML."""
-    url = "/articles/" + quote(article_id, safe=":")
-    return f"{url}#p-{paragraph}" if paragraph else url
 
 
 SORTS = ("relevance", "newest")
@@ -218,6 +213,8 @@ def _require_intact(generation: Path, sizes: dict[str, int]) -> None:
 
 
 class Engine:
+    backend = "whoosh"
+
     def __init__(self, index_dir: str | Path) -> None:
         self.index_dir = Path(index_dir)
         self._lock = threading.Lock()
@@ -282,8 +279,7 @@ class Engine:
         parsed = parse_query(query)
         apply_filters(parsed, source, author, date_from, date_to, range)
         searcher, builder = self._searcher()
-        reader = searcher.reader()
-        plan = builder.plan(parsed, lambda f, t: (reader.doc_frequency(f, t), reader.doc_count()))
+        plan = self._plan(searcher, builder, parsed)
         hits, total, partial, basis = self._run(searcher, parsed, plan, builder, Paging(page, size, per_article, sort))
         counts, sampled = self._facets(searcher, basis) if facets else (None, False)
         took = round((time.perf_counter() - started) * 1000, 2)
@@ -310,20 +306,20 @@ class Engine:
             if plan.filter is None:
                 return [], 0, False, (None, None)
             listing = Q.ConstantScoreQuery(plan.filter, 1.0)  # every paragraph alike: then article, reading order
-            found, total = collect(searcher, listing, None, paging.wanted, paging.per_article or 1, True)
+            found, total = self._collect(searcher, listing, None, paging.wanted, paging.per_article or 1, True)
             return self._hits(found, plan, paging), total, False, (listing, paging.per_article or 1)
         question = builder.is_question(parsed, plan.words)
         near = plan.near if not question and not newest else []
         limit = max(paging.wanted, DEPTH if question and not newest else NEAR_DEPTH if near else 0)
         counted = plan.question if question else plan.strict
-        found, total = collect(searcher, counted, plan.filter, limit, paging.per_article, newest)
+        found, total = self._collect(searcher, counted, plan.filter, limit, paging.per_article, newest)
         found = boost_near(found, near)
         partial = False
         if total == 0 and not question and plan.loose is not None and not parsed.operators:
             question = partial = True
             limit = paging.wanted if newest else max(paging.wanted, DEPTH)
             counted = plan.loose
-            found, total = collect(searcher, counted, plan.filter, limit, paging.per_article, newest)
+            found, total = self._collect(searcher, counted, plan.filter, limit, paging.per_article, newest)
         if question and not newest:
             found = self._rerank(searcher, found, parsed)
         basis = Filtered(counted, plan.filter) if plan.filter is not None else counted
@@ -333,12 +329,24 @@ class Engine:
         start = paging.wanted - paging.size
         return [self._hit(c, plan, start + i + 1) for i, c in enumerate(found[start:paging.wanted])]
 
+    # How this backend runs a query (another backend, searcher/backends/, runs the same plan its own way).
+    _collect = staticmethod(collect)
+
     @staticmethod
-    def _rerank(searcher: Any, found: list[Candidate], parsed: ParsedQuery) -> list[Candidate]:
+    def _plan(searcher: Any, builder: Builder, parsed: ParsedQuery) -> QueryPlan:
+        """The plan, told how many paragraphs hold each term (to keep a question's rarest terms)."""
+        reader = searcher.reader()
+        return builder.plan(parsed, lambda f, t: (reader.doc_frequency(f, t), reader.doc_count()))
+
+    @staticmethod
+    def _gram_weights(searcher: Any, grams: set[str]) -> dict[str, float]:
+        reader = searcher.reader()
+        return idf_weights(grams, lambda g: reader.doc_frequency("grams", g), reader.doc_count())
+
+    def _rerank(self, searcher: Any, found: list[Candidate], parsed: ParsedQuery) -> list[Candidate]:
         """Proximity re-ranking of the first DEPTH candidates of a question; the rest keep BM25 order."""
         text = question_text(parsed)
-        reader = searcher.reader()
-        weights = idf_weights(alnum_bigrams(text), lambda g: reader.doc_frequency("grams", g), reader.doc_count())
+        weights = self._gram_weights(searcher, alnum_bigrams(text))
         top = max((c.score for c in found), default=1.0) or 1.0
         head = rerank(found[:DEPTH], text, weights)
         return head + [Candidate(c.source, c.score / top) for c in found[DEPTH:]]
@@ -346,15 +354,10 @@ class Engine:
     @staticmethod
     def _hit(candidate: Candidate, plan: QueryPlan, rank: int) -> Hit:
         doc = candidate.document()
-        article_id, number = doc["article_id"], doc["paragraph"]
-        ref = ArticleRef(
-            id=article_id, title=doc.get("title", ""), byline=doc.get("byline", ""),
-            source=doc.get("source", ""), date=doc.get("date", ""), file=doc.get("file", ""),
-            url=article_url(article_id, number), source_url=doc.get("source_url", ""),
-        )
+        ref = attribution(doc)
         text = doc.get("text", "")
         return Hit(id=doc["id"], rank=rank, score=round(candidate.score, 4), text=text,
-                   highlight=highlight(text, plan.needles), paragraph=number,
+                   highlight=highlight(text, plan.needles), paragraph=doc["paragraph"],
                    heading=doc.get("heading", ""), article=ref,
                    byline_highlight=mark(ref.byline, find_spans(ref.byline, plan.needles)))
 
@@ -380,20 +383,15 @@ class Engine:
                                                           sortedby="paragraph")]
         if not docs:
             raise NotFound(f"no article with id {article_id!r}")
-        first = docs[0]
-        return Article(
-            id=article_id, title=first.get("title", ""), byline=first.get("byline", ""),
-            paragraphs=[Paragraph(d["paragraph"], d.get("text", ""), d.get("heading", "")) for d in docs],
-            source=first.get("source", ""), date=first.get("date", ""), url=first.get("source_url", ""),
-            file=first.get("file", ""), page=first.get("page", ""), continued=first.get("continued", ""),
-        )
+        return article_of(article_id, docs)
 
     def health(self) -> dict[str, Any]:
-        """{"generation": str, "articles": int, "paragraphs": int}, counting only articles not removed."""
+        """{"backend", "generation": str, "articles": int, "paragraphs": int}, counting only articles not removed."""
         searcher, _ = self._searcher()
         reader = searcher.reader()
         articles = sum(1 for _ in reader.lexicon("article_id")) - len(_removed_articles(reader))
-        return {"generation": self._local.generation, "articles": articles, "paragraphs": searcher.doc_count()}
+        return {"backend": self.backend, "generation": self._local.generation, "articles": articles,
+                "paragraphs": searcher.doc_count()}
 
     def whoosh_searcher(self) -> tuple[str, Any]:
         """The generation name and this thread's Whoosh searcher, for read-only features built on the index

@@ -1,0 +1,184 @@
+"""Writing the paragraph index on OpenSearch: a rebuild fills a new index and then moves the alias to it in one
+atomic `_aliases` call, so searches see the old index or the new one, never a half-filled one; a rebuild that
+fails or is interrupted deletes its unfinished index and leaves the alias where it was. Adding and removing
+articles go through the bulk and delete-by-query APIs on the index behind the alias.
+
+Paragraphs are routed by article id, so every paragraph of an article lives on one shard: folding to a number
+of paragraphs per article (`collapse`) and the per-article totals are then exact on any number of shards.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ...analysis.resources import Resources, load_resources
+from ...corpus.reading import load_corpus
+from ...errors import BackendUnavailable, SearcherError, UnreadableFile
+from ...index.build import BuildReport, file_hash
+from ...index.documents import paragraph_documents
+from ...models import Article, Skipped
+from .client import raise_unavailable
+from .documents import encode, index_body, resources_of, tokenizers
+
+BATCH = 500  # paragraphs per bulk request
+MAX_PARAGRAPHS = 10_000  # of one article (the default search window)
+
+
+class WriteFailed(SearcherError):
+    """OpenSearch refused some documents of a bulk request; the message names the first."""
+
+
+def current_indexes(client: Any, alias: str) -> list[str]:
+    """The indexes the alias points to now (none before the first build)."""
+    if not client.indices.exists_alias(name=alias):
+        return []
+    return sorted(client.indices.get_alias(name=alias))
+
+
+def index_name(alias: str) -> str:
+    """A fresh, sortable index name for the next build behind `alias`."""
+    return f"{alias}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+
+def abandoned(client: Any, alias: str) -> list[str]:
+    """Indexes named for builds behind `alias` that it does not point to: left by a build killed outright (SIGKILL,
+    a lost machine) before it could delete its unfinished index. Only names `index_name` makes are considered,
+    never another alias's indexes."""
+    named = re.compile(re.escape(alias) + r"-[0-9]{14}-[0-9a-f]{6}")
+    live = set(current_indexes(client, alias))
+    found = client.indices.get(index=f"{alias}-*", expand_wildcards="open,closed", allow_no_indices=True)
+    return sorted(name for name in found if named.fullmatch(name) and name not in live)
+
+
+def _actions(index: str, articles: Iterable[tuple[Article, str]], analysers: dict[str, Any]) -> Iterator[Any]:
+    for article, content_hash in articles:
+        for doc in paragraph_documents(article, content_hash):
+            yield {"index": {"_index": index, "_id": doc["id"], "routing": article.id}}
+            yield encode(doc, analysers)
+
+
+def write(client: Any, index: str, articles: Iterable[tuple[Article, str]], resources: Resources) -> int:
+    """Bulk-index every paragraph of `articles` (with their files' content hashes) into `index`, then refresh;
+    returns the number of paragraphs. Raises WriteFailed when any document was refused."""
+    analysers = tokenizers(resources)
+    written = 0
+    batch: list[Any] = []
+    for action in _actions(index, articles, analysers):
+        batch.append(action)
+        if len(batch) >= 2 * BATCH:
+            written += _send(client, batch)
+            batch = []
+    if batch:
+        written += _send(client, batch)
+    client.indices.refresh(index=index)
+    return written
+
+
+def _send(client: Any, batch: list[Any], lines: int = 2) -> int:
+    """One bulk request of `lines` lines per document; returns the documents sent."""
+    response = client.bulk(body=batch)
+    if response["errors"]:
+        failed = next(item for item in response["items"] if "error" in next(iter(item.values())))
+        raise WriteFailed(f"OpenSearch refused a document: {failed}")
+    return len(batch) // lines
+
+
+def rebuild(client: Any, alias: str, articles: Iterable[tuple[Article, str]], resources: Resources,
+            shards: int = 1, replicas: int = 0) -> tuple[str, int]:
+    """Fill a new index and switch `alias` to it atomically, then delete the indexes it pointed to before (and
+    any a killed build left). Returns the new index's name and its number of paragraphs. Whatever stops the build
+    (an error, a refused document, KeyboardInterrupt) deletes the new index and leaves the alias on the old one."""
+    for leftover in abandoned(client, alias):  # one build at a time: a build running meanwhile then fails
+        client.indices.delete(index=leftover, ignore_unavailable=True)
+    previous = current_indexes(client, alias)
+    index = index_name(alias)
+    client.indices.create(index=index, body=index_body(resources, shards, replicas))
+    try:
+        written = write(client, index, articles, resources)
+        actions: list[dict[str, Any]] = [{"remove": {"index": old, "alias": alias}} for old in previous]
+        client.indices.update_aliases(body={"actions": [*actions, {"add": {"index": index, "alias": alias}}]})
+    except BaseException:
+        client.indices.delete(index=index, ignore_unavailable=True)
+        raise
+    for old in previous:
+        client.indices.delete(index=old, ignore_unavailable=True)
+    return index, written
+
+
+def build(client: Any, alias: str, corpus_dir: Path, progress: Callable[[str], None] | None = None,
+          shards: int = 1, replicas: int = 0) -> BuildReport:
+    """`searcher build` into OpenSearch: every corpus file into a new index behind `alias` (see `rebuild`)."""
+    started = time.perf_counter()
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        raise UnreadableFile(str(corpus_dir), "corpus directory not found")
+    report = BuildReport("")
+
+    def articles() -> Iterator[tuple[Article, str]]:
+        for item in load_corpus(corpus_dir):
+            if progress:
+                progress(item.path)
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+                continue
+            report.files += 1
+            content_hash = file_hash(corpus_dir / item.path)
+            for article in item.articles:
+                report.articles += 1
+                report.article_ids.append(article.id)
+                yield article, content_hash
+
+    try:
+        report.generation, report.paragraphs = rebuild(client, alias, articles(), load_resources(corpus_dir),
+                                                       shards, replicas)
+    except Exception as exc:
+        raise_unavailable(repr(alias), exc)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def live_index(client: Any, alias: str) -> str:
+    """The one index behind `alias`; raises BackendUnavailable when nothing was built yet or the cluster cannot be
+    reached."""
+    try:
+        indexes = current_indexes(client, alias)
+    except Exception as exc:
+        raise_unavailable(repr(alias), exc)
+    if len(indexes) != 1:
+        raise BackendUnavailable(repr(alias), f"it names {len(indexes)} indexes: build one with `searcher build`")
+    return indexes[0]
+
+
+def add(client: Any, alias: str, articles: Iterable[tuple[Article, str]]) -> int:
+    """Index articles into the live index, replacing any earlier version of each (all its old paragraphs go,
+    so an article that lost paragraphs keeps none of them); returns the paragraphs written."""
+    index = live_index(client, alias)
+    resources = resources_of(client.indices.get_mapping(index=index)[index]["mappings"])
+    articles = list(articles)
+    for article, _ in articles:
+        _delete_article(client, index, article.id)
+    return write(client, index, articles, resources)
+
+
+def remove(client: Any, alias: str, article_ids: Iterable[str]) -> dict[str, int]:
+    """Delete articles from the live index; returns paragraphs removed per id (0 = unknown id)."""
+    index = live_index(client, alias)
+    removed = {article_id: _delete_article(client, index, article_id) for article_id in article_ids}
+    client.indices.refresh(index=index)
+    return removed
+
+
+def _delete_article(client: Any, index: str, article_id: str) -> int:
+    """Delete every paragraph of one article by id (delete-by-query lives in the `reindex` module, which a
+    cluster need not have); returns how many there were."""
+    found = client.search(index=index, routing=article_id, body={
+        "query": {"term": {"article_id": article_id}}, "size": MAX_PARAGRAPHS, "_source": False})
+    ids = [hit["_id"] for hit in found["hits"]["hits"]]
+    if ids:
+        _send(client, [{"delete": {"_index": index, "_id": pid, "routing": article_id}} for pid in ids], 1)
+    return len(ids)
