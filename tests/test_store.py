@@ -354,3 +354,27 @@ def test_a_build_clears_what_killed_builds_and_adds_left(corpus, tmp_path):
     assert not abandoned.exists() and not old.exists()
     assert young.exists()  # an add may still be reading in the young one
     assert [g.name for g in store.generations(index)] == ["gen-000001", "gen-000003"]
+
+
+def test_searchers_of_many_threads_map_no_index_file_into_memory(engine: Engine) -> None:
+    """Issue 12 probe 9: eight server threads held 8 GB, each thread's searcher mapping (and copying) the segment
+    files. They are read through plain file reads now, so the threads share the OS page cache and a truncated
+    segment cannot SIGBUS the server. With mmap on, every searcher would list the index's files in /proc/self/maps."""
+    results: list[int] = []
+    searched, done = threading.Barrier(5), threading.Event()
+
+    def search() -> None:  # each thread keeps its searcher until the maps are read
+        results.append(engine.search("嘉兴").total)
+        searched.wait()
+        done.wait()
+
+    threads = [threading.Thread(target=search) for _ in range(4)]
+    for t in threads:
+        t.start()
+    searched.wait()
+    maps = Path("/proc/self/maps").read_text()
+    done.set()
+    for t in threads:
+        t.join()
+    assert len(results) == 4 and all(results)
+    assert str(engine.index_dir.resolve()) not in maps
