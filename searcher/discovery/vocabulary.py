@@ -23,7 +23,7 @@ from typing import Any
 
 from whoosh import query as Q
 
-from ..analysis.normalize import normalize
+from ..analysis.normalize import normalize, normalize_text
 from ..analysis.tokenizers import jieba
 from ..search.substrings import gram_terms, substring
 
@@ -229,6 +229,7 @@ def _titles(searcher: Any) -> list[str]:
 
 
 MAX_COUNTS = 100_000  # remembered substring counts per IndexText
+GRAM_FIELDS = (("grams", "text"), ("title_grams", "title"))  # n-gram field, word field of the same text
 
 
 class IndexText:
@@ -257,25 +258,30 @@ class IndexText:
 
     def bound(self, text: str) -> int:
         """An upper bound of `count(text)` from document frequencies alone (no search): the rarest of its n-grams."""
-        text = normalize(text).text
-        return max(min(self._df(f, g) for g in gram_terms(text)) for f in ("grams", "title_grams"))
+        return self._bound(normalize_text(text))
+
+    def _bound(self, norm: str) -> int:
+        return max(self._rarest(fieldname, norm) for fieldname, _ in GRAM_FIELDS)
+
+    def _rarest(self, fieldname: str, norm: str) -> int:
+        return min(self._df(fieldname, g) for g in gram_terms(norm))
 
     def count(self, text: str) -> int:
         """Paragraphs holding `text` (a run of letters/digits/Han) contiguously in text or title (in one of them:
         the larger count). Answers are remembered for this vocabulary's generation."""
-        text = normalize(text).text
-        if len(text) <= 2:
-            return max(self._df(f, text) for f in ("grams", "title_grams"))
-        known = self._counts.get(text)
+        norm = normalize_text(text)
+        if len(norm) <= 2:
+            return self._bound(norm)  # a single n-gram term: its document frequency is the count
+        known = self._counts.get(norm)
         if known is not None:
             return known
         total = 0
-        for fieldname, words in (("grams", "text"), ("title_grams", "title")):
-            if min(self._df(fieldname, g) for g in gram_terms(text)) > total:
-                total = max(total, sum(1 for _ in self.searcher.docs_for_query(substring(fieldname, text, words))))
+        for fieldname, words in GRAM_FIELDS:
+            if self._rarest(fieldname, norm) > total:
+                total = max(total, sum(1 for _ in self.searcher.docs_for_query(substring(fieldname, norm, words))))
         if len(self._counts) >= MAX_COUNTS:
             self._counts.clear()
-        self._counts[text] = total
+        self._counts[norm] = total
         return total
 
     def next_chars(self, char: str) -> list[str]:
