@@ -3,7 +3,9 @@
 
 Every engine answers `search(query, variant, k)` with source paragraph ids, so ranked lists compare across engines.
 The peers index the paragraphs one by one (`build(docs)`); this engine reads the prepared corpus directory through
-its normal JSONL reader and `build_index`, as `searcher build` does.
+its normal JSONL reader and `build_index`, as `searcher build` does. `opensearch` is this engine's OpenSearch backend
+on a one-node cluster that bench/run.py starts (its address in BENCH_OPENSEARCH_URL): `searcher build` with
+SEARCHER_BACKEND=opensearch, then the same `Engine.search`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import peers  # noqa: E402  (the shared harness, read-only beside the project)
 
 PEER_ENGINES = ("whoosh_naive", "tantivy", "sqlite_fts5")
 SEARCHER = "searcher"
+OPENSEARCH = "opensearch"
 
 
 class SearcherEngine(peers.Engine):
@@ -59,9 +62,48 @@ class SearcherEngine(peers.Engine):
         return f"searcher {version('searcher')}, whoosh-reloaded {version('whoosh-reloaded')}"
 
 
+class OpenSearchBackend(SearcherEngine):
+    """The OpenSearch backend (searcher/backends/opensearch): the corpus read and analysed by this engine, sent
+    pre-tokenized in bulk into a new index behind an alias (one shard, no replica: one node on this machine), then
+    searched through `OpenSearchEngine`, the same plan and highlights as `searcher`. Its index size is the
+    cluster's store size of that index; the node's own memory is measured by bench/run.py."""
+
+    name = OPENSEARCH
+    alias = "bench"
+
+    def __init__(self, workdir: str) -> None:
+        peers.Engine.__init__(self, workdir)
+        from searcher.backends.opensearch import writer
+        from searcher.backends.opensearch.client import connect
+        from searcher.backends.opensearch.engine import OpenSearchEngine
+
+        self.url = os.environ["BENCH_OPENSEARCH_URL"]
+        self.client, self._writer, self._engine_class = connect(self.url), writer, OpenSearchEngine
+        self.engine: Any = None
+        self.paragraphs = 0
+
+    def build_corpus(self, corpus: Path) -> None:
+        report = self._writer.build(self.client, self.alias, corpus)
+        self.paragraphs = report.paragraphs
+        self.engine = self._engine_class(self.url, self.alias, client=self.client)
+        self.engine.warm_up()
+
+    def index_bytes(self) -> int:
+        stats = self.client.indices.stats(index=self.alias, metric="store")
+        return int(stats["_all"]["primaries"]["store"]["size_in_bytes"])
+
+    def version(self) -> str:
+        from importlib.metadata import version
+
+        cluster = self.client.info()["version"]["number"]
+        return f"searcher {version('searcher')}, OpenSearch {cluster}, opensearch-py {version('opensearch-py')}"
+
+
 def create(name: str, workdir: str) -> peers.Engine:
     if name == SEARCHER:
         return SearcherEngine(workdir)
+    if name == OPENSEARCH:
+        return OpenSearchBackend(workdir)
     if name not in PEER_ENGINES:
-        raise ValueError(f"unknown engine {name!r}; known: {', '.join((SEARCHER, *PEER_ENGINES))}")
+        raise ValueError(f"unknown engine {name!r}; known: {', '.join((SEARCHER, OPENSEARCH, *PEER_ENGINES))}")
     return peers.ENGINES[name](workdir)

@@ -7,6 +7,7 @@ process. wrk cycles through the keyword queries (top 10 with highlights), 16 con
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -87,9 +88,10 @@ def run_wrk(base: str, queries: list[str], seconds: int, connections: int) -> di
 
 
 def measure(searcher_bin: str, index: Path, corpus: Path, queries: list[str], seconds: int = 20,
-            connections: int = 16, threads: int = 8, warmup: int = 0) -> dict:
+            connections: int = 16, threads: int = 8, warmup: int = 0, env: dict[str, str] | None = None) -> dict:
     """First answer after start, then wrk; `searcher serve --threads THREADS` on a free loopback port. With
-    `warmup` seconds, an unmeasured wrk run first, so that the measured one sees every thread warm."""
+    `warmup` seconds, an unmeasured wrk run first, so that the measured one sees every thread warm. `env` adds to
+    the server's environment (SEARCHER_BACKEND=opensearch and its cluster, for the OpenSearch backend)."""
     if shutil.which("wrk") is None:
         return {"error": "wrk not installed (apt-get install wrk)"}
     port = free_port()
@@ -97,7 +99,7 @@ def measure(searcher_bin: str, index: Path, corpus: Path, queries: list[str], se
     started = time.perf_counter()
     server = subprocess.Popen([searcher_bin, "serve", "--index", str(index), "--corpus", str(corpus),
                                "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
     try:
         result: dict = {"threads": threads, "first_answer_s": round(wait_first_answer(base, queries[0], started), 3)}
         result["rss_after_first_mb"] = round(memory_mb(server.pid)["VmRSS"], 1)

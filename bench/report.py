@@ -34,7 +34,9 @@ def build_table(engines: list[dict]) -> list[str]:
                      f"| {fmt(e['index_bytes'] / 2**20, 0)} | {fmt(e['rss_build_peak_mb'], 0)} / "
                      f"{fmt(e.get('rss_query_peak_mb'), 0)} | {fmt(e['loadavg_start'], 2)} / "
                      f"{fmt(e.get('loadavg_end'), 2)} |")
-    return lines
+    return lines + [f"| ↳ {e['engine']}'s OpenSearch node ({e['cluster']['heap']} heap) | | | | | | "
+                    f"{fmt(e['cluster']['rss_peak_mb'], 0)} peak, {fmt(e['cluster']['rss_mb'], 0)} at the end | |"
+                    for e in engines if e.get("cluster")]
 
 
 def query_table(engines: list[dict]) -> list[str]:

@@ -1,6 +1,6 @@
 """One benchmark command: this engine and its peers, in one run on one machine, at one or more corpus sizes.
 
-    python3 bench/run.py [--paragraphs 40k,112k,1.1m] [--engines searcher,whoosh_naive,tantivy,sqlite_fts5]
+    python3 bench/run.py [--paragraphs 40k,112k,1.1m] [--engines searcher,whoosh_naive,tantivy,sqlite_fts5,opensearch]
     make bench PARAGRAPHS=40k,112k
 
 Per size it prepares the corpus (the CMRC 2018 dev paragraphs plus the first N news paragraphs; 1.1m is the news ten
@@ -8,7 +8,9 @@ times over with new ids) under bench/.cache, and per engine, in its own process:
 MB, peak RSS building and querying, and p50/p95/p99 (top 10, warm) of 200 keyword queries (the peer harness's
 make_queries.py), 200 quoted phrases and 500 CMRC questions (MRR@10, R@10), with the share of top-10 hits holding
 every query word verbatim (exact-P@10). Then `searcher serve` on this engine's index: time to the first answer after
-start, and wrk (16 connections, 20 s, loopback) for requests/s and latency percentiles.
+start, and wrk (16 connections, 20 s, loopback) for requests/s and latency percentiles. `opensearch` is the same
+engine on its OpenSearch backend, against a one-node cluster started for it from the launcher in cluster/ (JDK 17
+and Maven, as `make test` uses; its JVM's memory is reported beside the worker's).
 
 Benchmark-only dependencies (tantivy, psutil, py-spy) live in bench/.venv, which this script creates (`pip install
 -e '.[bench]'`) and re-runs itself in; the product's .venv is never touched. wrk comes from Debian (`make
@@ -26,12 +28,16 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 VENV = HERE / ".venv"
-DEFAULT_ENGINES = "searcher,whoosh_naive,tantivy,sqlite_fts5"
+DEFAULT_ENGINES = "searcher,whoosh_naive,tantivy,sqlite_fts5,opensearch"
+SERVED = ("searcher", "opensearch")  # the engines `searcher serve` runs on, measured over HTTP too
+OPENSEARCH_HEAP = "2g"
 
 
 def ensure_venv() -> None:
@@ -53,7 +59,8 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def run_engine(name: str, corpus: Path, query_specs: list[str], workdir: Path, timeout: int) -> dict:
+def run_engine(name: str, corpus: Path, query_specs: list[str], workdir: Path, timeout: int,
+               env: dict[str, str]) -> dict:
     """One engine's worker process; its result, or what went wrong."""
     result = workdir.with_suffix(".json")
     result.unlink(missing_ok=True)
@@ -62,7 +69,7 @@ def run_engine(name: str, corpus: Path, query_specs: list[str], workdir: Path, t
     cmd += [x for spec in query_specs for x in ("--queries", spec)]
     started = time.perf_counter()
     try:
-        rc = subprocess.run(cmd, timeout=timeout, check=False).returncode
+        rc = subprocess.run(cmd, timeout=timeout, check=False, env={**os.environ, **env}).returncode
     except subprocess.TimeoutExpired:
         rc = f"timeout after {timeout} s"
     if rc == 0 and result.exists():
@@ -76,6 +83,35 @@ def run_engine(name: str, corpus: Path, query_specs: list[str], workdir: Path, t
 
 def keyword_list(path: Path) -> list[str]:
     return [json.loads(line)["query"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@contextmanager
+def backend_for(engine: str, workdir: Path) -> Iterator[tuple[dict[str, str], Callable[[], dict]]]:
+    """What an engine's worker and server need around them: for `opensearch`, a one-node cluster of the launcher
+    the tests use (cluster/, built by Maven), its address in the environment and its JVM's memory; else nothing."""
+    if engine != "opensearch":
+        yield {}, dict
+        return
+    sys.path.insert(0, str(ROOT / "tests"))
+    from http_load import memory_mb
+    from opensearch_cluster import start_cluster
+
+    home = workdir.with_name(workdir.name + "-cluster")  # beside the workdir, which the worker empties
+    shutil.rmtree(home, ignore_errors=True)
+    cluster = start_cluster(nodes=1, tmp_path=home, heap=OPENSEARCH_HEAP)
+    node = cluster.nodes[0]
+    env = {"BENCH_OPENSEARCH_URL": cluster.url, "SEARCHER_BACKEND": "opensearch",
+           "SEARCHER_OPENSEARCH_URL": cluster.url, "SEARCHER_OPENSEARCH_INDEX": "bench"}
+
+    def node_memory() -> dict:
+        mem = memory_mb(node.process.pid)  # type: ignore[union-attr]
+        return {"heap": OPENSEARCH_HEAP, "rss_mb": round(mem["VmRSS"], 1), "rss_peak_mb": round(mem["VmHWM"], 1)}
+
+    try:
+        yield env, node_memory
+    finally:
+        cluster.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def measure_size(size: int, args: argparse.Namespace, report: dict, save) -> None:
@@ -96,11 +132,15 @@ def measure_size(size: int, args: argparse.Namespace, report: dict, save) -> Non
     for engine in args.engines:
         workdir = CACHE / "idx" / f"{engine}-{name}"
         log(f"== {name}: {engine}")
-        res = run_engine(engine, corpus, specs, workdir, args.timeout)
-        if engine == "searcher" and "build_s" in res and args.http_seconds > 0:
-            log(f"== {name}: searcher serve + wrk {args.connections} connections, {args.http_seconds} s")
-            res["http"] = measure(str(VENV / "bin" / "searcher"), workdir / "index", corpus, keyword_list(keywords),
-                                  args.http_seconds, args.connections, args.server_threads, args.http_warmup)
+        with backend_for(engine, workdir) as (env, node_memory):
+            res = run_engine(engine, corpus, specs, workdir, args.timeout, env)
+            if engine in SERVED and "build_s" in res and args.http_seconds > 0:
+                log(f"== {name}: searcher serve ({engine}) + wrk {args.connections} connections, {args.http_seconds} s")
+                res["http"] = measure(str(VENV / "bin" / "searcher"), workdir / "index", corpus,
+                                      keyword_list(keywords), args.http_seconds, args.connections,
+                                      args.server_threads, args.http_warmup, env)
+            if env:
+                res["cluster"] = node_memory()
         entry["engines"].append(res)
         if not args.keep_index:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psutil
 from bench_data import corpus_paragraphs
-from engines import SEARCHER, create, peers
+from engines import SearcherEngine, create, peers
 
 WARM_UP = 50
 
@@ -124,9 +124,9 @@ def time_queries(eng: peers.Engine, variant: str, queries: list, bodies: dict[st
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
 
 
-def build(eng: peers.Engine, name: str, corpus: Path, docs: list) -> None:
-    if name == SEARCHER:
-        eng.build_corpus(corpus)  # type: ignore[attr-defined]
+def build(eng: peers.Engine, corpus: Path, docs: list) -> None:
+    if isinstance(eng, SearcherEngine):  # this engine, on either backend, reads the corpus as `searcher build` does
+        eng.build_corpus(corpus)
     else:
         eng.build(docs)
 
@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> dict:
                  "loadavg_start": round(os.getloadavg()[0], 2)}
     peers.log(f"{args.engine}: building {len(docs)} paragraphs")
     j0, c0, t0 = peers.CLOCK.seconds, peers.cpu_s(), time.perf_counter()
-    build(eng, args.engine, corpus, docs)
+    build(eng, corpus, docs)
     seconds = time.perf_counter() - t0
     children = psutil.Process().cpu_times()
     res.update(build_s=round(seconds, 2), build_cpu_s=round(peers.cpu_s() - c0 + children.children_user
