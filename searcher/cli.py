@@ -102,15 +102,20 @@ def _build_corpus(corpus: Path | None, index_dir: Path) -> Path:
 @corpus_option
 @index_option
 @click.option("--procs", type=click.IntRange(1, 16), default=min(2, os.cpu_count() or 1), show_default=True,
-              help="Writer processes (two were 1.85x faster than one here: docs/performance.md).")
+              help="Writer processes (two were 1.85x faster than one here: docs/performance.md); on the "
+                   "OpenSearch backend, the processes that analyse the text.")
 @wait_option
+@click.option("--shards", type=click.IntRange(1, 1024), default=1, show_default=True,
+              help="OpenSearch backend: primary shards of the new index (docs/scale-out.md sizes them).")
+@click.option("--replicas", type=click.IntRange(0, 16), default=0, show_default=True,
+              help="OpenSearch backend: replicas of each shard (1 or more on a cluster of several nodes).")
 @clean_errors
-def build(corpus: Path | None, index: Path | None, procs: int, wait: float) -> None:
+def build(corpus: Path | None, index: Path | None, procs: int, wait: float, shards: int, replicas: int) -> None:
     """Index the whole corpus into a new generation, then switch to it atomically."""
     from .index.build import build_index, count_files
 
     if config.backend() == "opensearch":
-        _build_opensearch(config.corpus_dir(corpus))
+        _build_opensearch(config.corpus_dir(corpus), procs, shards, replicas)
         return
     index_dir = config.index_dir(index)
     corpus_dir = _build_corpus(corpus, index_dir)
@@ -130,8 +135,9 @@ def _by_file(bar: Any) -> Callable[[str], None]:
     return advance
 
 
-def _build_opensearch(corpus_dir: Path) -> None:
-    """`build` with SEARCHER_BACKEND=opensearch: a new index behind the configured alias (see backends.opensearch)."""
+def _build_opensearch(corpus_dir: Path, procs: int, shards: int, replicas: int) -> None:
+    """`build` with SEARCHER_BACKEND=opensearch: a new index behind the configured alias (see backends.opensearch),
+    analysed in `procs` processes."""
     from .backends.opensearch import writer
     from .backends.opensearch.client import connect
     from .index.build import count_files
@@ -139,7 +145,8 @@ def _build_opensearch(corpus_dir: Path) -> None:
     alias = config.opensearch_index()
     stopped = f"the unfinished index was deleted and the alias {alias!r}, if any, still names the previous one"
     with stop_on_sigterm(stopped), _progress_bar(count_files(corpus_dir), "indexing") as bar:
-        report = writer.build(connect(config.opensearch_url()), alias, corpus_dir, progress=_by_file(bar))
+        report = writer.build(connect(config.opensearch_url()), alias, corpus_dir, progress=_by_file(bar),
+                              shards=shards, replicas=replicas, procs=procs)
     _summary(report, "indexed")
     if report.skipped:
         sys.exit(2)

@@ -361,6 +361,19 @@ class socket_closed:
         return None
 
 
+def test_analysing_in_processes_sends_the_same_documents_in_the_same_order(corpus: Path) -> None:
+    """Our analysis in two spawned processes (a build's `--procs 2`) gives what one process gives, article by
+    article: same ids, routing and token strings. A batch smaller than the corpus makes several tasks in flight."""
+    articles = [(article, "hash") for item in load_corpus(corpus) for article in item.articles]
+    resources = load_resources(corpus)
+    alone = list(writer._encoded(articles, resources, 1))
+    assert [doc[0] for encoded in alone for doc in encoded] == [f"{a.id}-p{para.number}" for a, _ in articles
+                                                                for para in a.paragraphs]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(writer, "ANALYSIS_BATCH", 2)
+        assert list(writer._encoded(iter(articles), resources, 2)) == alone
+
+
 # --- configured by the environment: the CLI and the web app ---------------------------------------------------
 
 def opensearch_env(url: str, alias: str) -> dict[str, str]:
@@ -374,10 +387,13 @@ def test_cli_builds_and_searches_on_opensearch(opensearch: Cluster, corpus: Path
     from test_cli import run
 
     env = os.environ | opensearch_env(opensearch.url, f"backend-cli-{next(_names)}")
-    built = run("build", "--corpus", str(corpus), "--index", str(tmp_path / "unused"), env=env)
+    built = run("build", "--corpus", str(corpus), "--index", str(tmp_path / "unused"), "--procs", "2",
+                "--shards", "2", env=env)
     assert built.returncode == 0, built.stderr
     assert "indexed 5 articles, 11 paragraphs from 1 files" in built.stdout
     assert not (tmp_path / "unused").exists()  # nothing written on disk
+    settings = opensearch.client().indices.get_settings(index=env["SEARCHER_OPENSEARCH_INDEX"])
+    assert [s["settings"]["index"]["number_of_shards"] for s in settings.values()] == ["2"]
     found = run("search", "光伏", "--json", env=env)
     assert found.returncode == 0, found.stderr
     data = json.loads(found.stdout)

@@ -9,10 +9,13 @@ of paragraphs per article (`collapse`) and the per-article totals are then exact
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ from .documents import encode, index_body, resources_of, tokenizers
 
 BATCH = 500  # paragraphs per bulk request
 MAX_PARAGRAPHS = 10_000  # of one article (the default search window)
+ANALYSIS_BATCH = 32  # articles per task of an analysing process
 
 
 class WriteFailed(SearcherError):
@@ -55,20 +59,59 @@ def abandoned(client: Any, alias: str) -> list[str]:
     return sorted(name for name in found if named.fullmatch(name) and name not in live)
 
 
-def _actions(index: str, articles: Iterable[tuple[Article, str]], analysers: dict[str, Any]) -> Iterator[Any]:
-    for article, content_hash in articles:
-        for doc in paragraph_documents(article, content_hash):
-            yield {"index": {"_index": index, "_id": doc["id"], "routing": article.id}}
-            yield encode(doc, analysers)
+Encoded = list[tuple[str, str, dict[str, Any]]]  # (paragraph id, routing, document) of one article
+_analysers: dict[str, Any] = {}  # an analysing process's tokenizers, made once by `_start_analyser`
 
 
-def write(client: Any, index: str, articles: Iterable[tuple[Article, str]], resources: Resources) -> int:
+def _encode(article: Article, content_hash: str, analysers: dict[str, Any]) -> Encoded:
+    return [(doc["id"], article.id, encode(doc, analysers)) for doc in paragraph_documents(article, content_hash)]
+
+
+def _start_analyser(resources: Resources) -> None:
+    _analysers.update(tokenizers(resources))
+
+
+def _encode_there(item: tuple[Article, str]) -> Encoded:
+    return _encode(*item, _analysers)
+
+
+def _encoded(articles: Iterable[tuple[Article, str]], resources: Resources, procs: int) -> Iterator[Encoded]:
+    """Every article's documents, in order. Our analysis (jieba, n-grams, synonyms) is the costly part of a build
+    into a cluster, and it runs in Python on the machine that sends the bulk requests: with `procs` > 1 it runs in
+    that many processes (spawned, so a build started from a thread of the web app is safe; each loads jieba once),
+    while this process reads the corpus and sends what they return."""
+    if procs <= 1:
+        analysers = tokenizers(resources)
+        yield from (_encode(article, content_hash, analysers) for article, content_hash in articles)
+        return
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(procs, initializer=_start_analyser, initargs=(resources,)) as pool:
+        pending: deque[Any] = deque()  # at most 2 × procs batches in flight: memory stays bounded
+        items = iter(articles)  # read here, in this process and thread (progress callbacks, the build's report)
+        while batch := list(islice(items, ANALYSIS_BATCH)):
+            pending.append(pool.map_async(_encode_there, batch))
+            if len(pending) >= 2 * procs:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+
+
+def _actions(index: str, articles: Iterable[tuple[Article, str]], resources: Resources,
+             procs: int) -> Iterator[Any]:
+    for encoded in _encoded(articles, resources, procs):
+        for paragraph_id, routing, source in encoded:
+            yield {"index": {"_index": index, "_id": paragraph_id, "routing": routing}}
+            yield source
+
+
+def write(client: Any, index: str, articles: Iterable[tuple[Article, str]], resources: Resources,
+          procs: int = 1) -> int:
     """Bulk-index every paragraph of `articles` (with their files' content hashes) into `index`, then refresh;
-    returns the number of paragraphs. Raises WriteFailed when any document was refused."""
-    analysers = tokenizers(resources)
+    returns the number of paragraphs. Raises WriteFailed when any document was refused. `procs` analysing
+    processes (see `_encoded`)."""
     written = 0
     batch: list[Any] = []
-    for action in _actions(index, articles, analysers):
+    for action in _actions(index, articles, resources, procs):
         batch.append(action)
         if len(batch) >= 2 * BATCH:
             written += _send(client, batch)
@@ -89,7 +132,7 @@ def _send(client: Any, batch: list[Any], lines: int = 2) -> int:
 
 
 def rebuild(client: Any, alias: str, articles: Iterable[tuple[Article, str]], resources: Resources,
-            shards: int = 1, replicas: int = 0) -> tuple[str, int]:
+            shards: int = 1, replicas: int = 0, procs: int = 1) -> tuple[str, int]:
     """Fill a new index and switch `alias` to it atomically, then delete the indexes it pointed to before (and
     any a killed build left). Returns the new index's name and its number of paragraphs. Whatever stops the build
     (an error, a refused document, KeyboardInterrupt) deletes the new index and leaves the alias on the old one."""
@@ -99,7 +142,7 @@ def rebuild(client: Any, alias: str, articles: Iterable[tuple[Article, str]], re
     index = index_name(alias)
     client.indices.create(index=index, body=index_body(resources, shards, replicas))
     try:
-        written = write(client, index, articles, resources)
+        written = write(client, index, articles, resources, procs)
         actions: list[dict[str, Any]] = [{"remove": {"index": old, "alias": alias}} for old in previous]
         client.indices.update_aliases(body={"actions": [*actions, {"add": {"index": index, "alias": alias}}]})
     except BaseException:
@@ -111,8 +154,9 @@ def rebuild(client: Any, alias: str, articles: Iterable[tuple[Article, str]], re
 
 
 def build(client: Any, alias: str, corpus_dir: Path, progress: Callable[[str], None] | None = None,
-          shards: int = 1, replicas: int = 0) -> BuildReport:
-    """`searcher build` into OpenSearch: every corpus file into a new index behind `alias` (see `rebuild`)."""
+          shards: int = 1, replicas: int = 0, procs: int = 1) -> BuildReport:
+    """`searcher build` into OpenSearch: every corpus file into a new index behind `alias` (see `rebuild`), analysed
+    in `procs` processes."""
     started = time.perf_counter()
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
@@ -135,7 +179,7 @@ def build(client: Any, alias: str, corpus_dir: Path, progress: Callable[[str], N
 
     try:
         report.generation, report.paragraphs = rebuild(client, alias, articles(), load_resources(corpus_dir),
-                                                       shards, replicas)
+                                                       shards, replicas, procs)
     except Exception as exc:
         raise_unavailable(repr(alias), exc)
     report.seconds = time.perf_counter() - started
