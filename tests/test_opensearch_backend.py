@@ -303,6 +303,23 @@ def test_a_failed_rebuild_leaves_the_alias_on_the_old_index(opensearch: Cluster,
     assert (ids(again), again.total) == (ids(expected), expected.total)
 
 
+def test_a_rebuild_waits_for_its_replicas_or_leaves_the_alias(opensearch: Cluster, corpus: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Filled without replicas or refreshes, then given both: the live index refreshes normally. A rebuild asking
+    for a replica that one node cannot hold fails once the wait is over, and the alias stays on the old index."""
+    client = opensearch.client()
+    alias = f"backend-replicas-{next(_names)}"
+    articles, resources = corpus_articles(corpus), load_resources(corpus)
+    old, _ = writer.rebuild(client, alias, articles, resources)
+    settings = client.indices.get_settings(index=old)[old]["settings"]["index"]
+    assert settings.get("refresh_interval") != "-1" and settings["number_of_replicas"] == "0"
+    monkeypatch.setattr(writer, "REPLICA_WAIT", "2s")
+    with pytest.raises(BackendUnavailable, match="replica"):
+        writer.rebuild(client, alias, articles, resources, replicas=1)
+    assert writer.current_indexes(client, alias) == [old]
+    assert list(client.indices.get(index=f"{alias}-*")) == [old]
+
+
 def test_the_next_rebuild_deletes_what_a_killed_build_left(opensearch: Cluster, corpus: Path) -> None:
     client = opensearch.client()
     alias = f"backend-killed-{next(_names)}"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from opensearch_cluster import START_TIMEOUT, Cluster, start_cluster, tools_missing
+from opensearch_cluster import Cluster, start_cluster, tools_missing
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 
@@ -368,9 +368,7 @@ def test_a_node_that_cannot_start_fails_fast_with_its_log(tmp_path: Path) -> Non
         pytest.skip(tools_missing())
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))  # bound, not listening: the node cannot bind it, health checks are refused
-        started = time.monotonic()
+        # Noticed from the node's exit ("exited", with its log), not from the health wait giving up ("not healthy
+        # after"), which is what a launcher that missed the exit would report. No timing: machines vary.
         with pytest.raises(RuntimeError, match="(?s)node-0 exited.*Address already in use"):
             start_cluster(nodes=1, tmp_path=tmp_path, http_port=taken.getsockname()[1])
-        # Not a speed test: the failure must be noticed from the node's exit, long before the health wait gives up
-        # (START_TIMEOUT); half of it leaves room for a JVM start on a loaded machine.
-        assert time.monotonic() - started < START_TIMEOUT / 2

@@ -31,6 +31,7 @@ from .documents import encode, index_body, resources_of, tokenizers
 BATCH = 500  # paragraphs per bulk request
 MAX_PARAGRAPHS = 10_000  # of one article (the default search window)
 ANALYSIS_BATCH = 32  # articles per task of an analysing process
+REPLICA_WAIT = "600s"  # how long a build waits for its replicas before it fails (and leaves the alias)
 
 
 class WriteFailed(SearcherError):
@@ -140,9 +141,12 @@ def rebuild(client: Any, alias: str, articles: Iterable[tuple[Article, str]], re
         client.indices.delete(index=leftover, ignore_unavailable=True)
     previous = current_indexes(client, alias)
     index = index_name(alias)
-    client.indices.create(index=index, body=index_body(resources, shards, replicas))
+    body = index_body(resources, shards, 0)
+    body["settings"]["refresh_interval"] = "-1"  # bulk loading: no refreshes and no replicas to copy into yet
+    client.indices.create(index=index, body=body)
     try:
         written = write(client, index, articles, resources, procs)
+        _ready(client, index, replicas)
         actions: list[dict[str, Any]] = [{"remove": {"index": old, "alias": alias}} for old in previous]
         client.indices.update_aliases(body={"actions": [*actions, {"add": {"index": index, "alias": alias}}]})
     except BaseException:
@@ -151,6 +155,29 @@ def rebuild(client: Any, alias: str, articles: Iterable[tuple[Article, str]], re
     for old in previous:
         client.indices.delete(index=old, ignore_unavailable=True)
     return index, written
+
+
+def _ready(client: Any, index: str, replicas: int) -> None:
+    """Give a filled index its replicas and normal refreshes, and wait until every copy is allocated (green): the
+    alias never moves to an index less safe than asked for. On a cluster with too few nodes for `replicas`, or
+    when copying takes longer than REPLICA_WAIT, the build fails and the alias stays where it was."""
+    client.indices.put_settings(index=index, body={"index": {"number_of_replicas": replicas,
+                                                             "refresh_interval": None}})
+    client.indices.refresh(index=index)
+    if replicas == 0:
+        return
+    health = client.cluster.health(index=index, wait_for_status="green", timeout=REPLICA_WAIT,
+                                   params={"request_timeout": _seconds(REPLICA_WAIT) + 30,
+                                           "ignore": 408})  # 408: timed out, the body still holds the health
+    if health.get("timed_out") or health.get("status") != "green":
+        raise BackendUnavailable(index, f"its {replicas} replica(s) of each shard were not all allocated within "
+                                 f"{REPLICA_WAIT} ({health.get('unassigned_shards')} copies unassigned on "
+                                 f"{health.get('number_of_data_nodes')} data node(s)): build with fewer --replicas "
+                                 "or on more nodes")
+
+
+def _seconds(duration: str) -> int:
+    return int(duration.rstrip("s"))
 
 
 def build(client: Any, alias: str, corpus_dir: Path, progress: Callable[[str], None] | None = None,
