@@ -17,8 +17,11 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# SEARCHER_BACKEND=opensearch also installs the OpenSearch client (the `opensearch` extra).
+EXTRAS := $(if $(filter opensearch,$(SEARCHER_BACKEND)),[opensearch],)
+
 setup: $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.$(EXTRAS)'
 
 setup-test: $(BIN)/python browser-deps java-deps
 	$(BIN)/pip install -q -e '.[test]'
@@ -51,8 +54,14 @@ opensearch: launcher
 	java -Xmx64m -jar $(LAUNCHER) --nodes $(OPENSEARCH_NODES) --home $(OPENSEARCH_HOME) \
 		--http-port $(OPENSEARCH_PORT) --transport-port $$(( $(OPENSEARCH_PORT) + 100 ))
 
+# Builds first when there is nothing to serve: no index/CURRENT, or (SEARCHER_BACKEND=opensearch, with `make
+# opensearch` or another cluster running) no index behind the alias.
 run: setup
+ifeq ($(SEARCHER_BACKEND),opensearch)
+	@$(BIN)/searcher stats >/dev/null 2>&1 || $(BIN)/searcher build
+else
 	@[ -f index/CURRENT ] || $(BIN)/searcher build
+endif
 	$(BIN)/searcher serve --host $(HOST) --port $(PORT)
 
 test: setup-test launcher

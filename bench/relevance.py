@@ -1,10 +1,14 @@
 """Relevance on real judgments: CMRC 2018 dev questions against their paragraphs plus 112k news distractors.
 
-    .venv/bin/python bench/relevance.py [--limit N] [--reuse]
+    .venv/bin/python bench/relevance.py [--limit N] [--reuse] [--opensearch]
 
 Builds (through the normal JSONL reader and `build_index`) an index of the 848 CMRC 2018 dev paragraphs and the
 112,374 news paragraphs in ../shared/eval/news, asks the dev questions, and prints MRR@10, Recall@1 and
 Recall@10 for this engine and, in the same run, for plain jieba + BM25 over the same title and text.
+
+With `--opensearch` the same corpus is also built into the OpenSearch backend, on a one-node cluster started from
+the launcher the tests use (cluster/, JDK 17 and Maven; the `opensearch` extra), and asked the same questions: the
+parity of issue 10 (its MRR@10 beside the Whoosh backend's, and how many questions get the same top 10 on both).
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ import shutil
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -27,6 +33,15 @@ from searcher.index.build import build_index  # noqa: E402
 from searcher.search.engine import Engine  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
+
+
+class Row(NamedTuple):
+    name: str
+    metrics: dict[str, float]
+    p50: float | None
+    p99: float | None
+    seconds: float
+    ranked: list[list[str]]
 CACHE = ROOT / "bench" / ".cache" / "relevance"
 
 
@@ -102,11 +117,40 @@ def engine_ranking(engine: Engine, queries: list[dict]) -> tuple[list[list[str]]
     return ranked, times
 
 
+def opensearch_ranking(corpus: Path, queries: list[dict]) -> tuple[list[list[str]], list[float]]:
+    """The questions asked of the OpenSearch backend, built from `corpus` into a temporary one-node cluster."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from opensearch_cluster import start_cluster
+
+    from searcher.backends.opensearch import writer
+    from searcher.backends.opensearch.engine import OpenSearchEngine
+
+    home = CACHE.with_name("relevance-opensearch")
+    shutil.rmtree(home, ignore_errors=True)
+    cluster = start_cluster(nodes=1, tmp_path=home, heap="2g")
+    try:
+        report = writer.build(cluster.client(timeout=120), "relevance", corpus)
+        print(f"built {report.paragraphs} paragraphs into OpenSearch in {report.seconds:.0f} s", file=sys.stderr)
+        return engine_ranking(OpenSearchEngine(cluster.url, "relevance"), queries)
+    finally:
+        cluster.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def timed_row(name: str, rank: Callable[[], tuple[list[list[str]], list[float]]], queries: list[dict]) -> Row:
+    started = time.perf_counter()
+    ranked, times = rank()
+    times.sort()
+    return Row(name, metrics(ranked, queries), times[len(times) // 2], times[int(len(times) * 0.99) - 1],
+               time.perf_counter() - started, ranked)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=None, help="ask only the first N questions")
     parser.add_argument("--reuse", action="store_true", help="reuse the index built by an earlier run")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--opensearch", action="store_true", help="also ask the OpenSearch backend (issue 10)")
     parser.add_argument("--split", choices=["dev", "trial"], default="dev",
                         help="dev (3,219 questions; the weights were tuned on it) or trial (1,000, held out)")
     args = parser.parse_args()
@@ -118,22 +162,27 @@ def main() -> None:
         report = build_index(corpus, index)
         print(f"built {report.paragraphs} paragraphs in {report.seconds:.0f} s", file=sys.stderr)
     queries = load_queries(args.limit, args.split)
-    rows = []
-    started = time.perf_counter()
-    ranked, times = engine_ranking(Engine(index), queries)
-    times.sort()
-    rows.append(("searcher (this engine)", metrics(ranked, queries), times[len(times) // 2],
-                 times[int(len(times) * 0.99) - 1], time.perf_counter() - started))
+    rows = [timed_row("searcher (this engine)", lambda: engine_ranking(Engine(index), queries), queries)]
+    if args.opensearch:
+        rows.append(timed_row("searcher on OpenSearch", lambda: opensearch_ranking(corpus, queries), queries))
     if not args.no_baseline:
         started = time.perf_counter()
         bm25 = PlainBM25(baseline_docs(corpus))
         ranked = [bm25.search(q["query"]) for q in queries]
-        rows.append(("plain jieba + BM25", metrics(ranked, queries), None, None, time.perf_counter() - started))
+        rows.append(Row("plain jieba + BM25", metrics(ranked, queries), None, None, time.perf_counter() - started,
+                        ranked))
     print(f"\nCMRC 2018 {args.split}: {len(queries)} questions")
     print("| engine | MRR@10 | R@1 | R@10 | p50 ms | p99 ms |\n|---|---|---|---|---|---|")
-    for name, m, p50, p99, _ in rows:
-        lat = f"{p50:.0f} | {p99:.0f}" if p50 is not None else "– | –"
-        print(f"| {name} | {m['MRR@10']:.3f} | {m['R@1']:.3f} | {m['R@10']:.3f} | {lat} |")
+    for row in rows:
+        m = row.metrics
+        lat = f"{row.p50:.0f} | {row.p99:.0f}" if row.p50 is not None else "– | –"
+        print(f"| {row.name} | {m['MRR@10']:.3f} | {m['R@1']:.3f} | {m['R@10']:.3f} | {lat} |")
+    if args.opensearch:
+        whoosh, opensearch = rows[0], rows[1]
+        same = sum(a == b for a, b in zip(whoosh.ranked, opensearch.ranked, strict=True))
+        first = sum(a[:1] == b[:1] for a, b in zip(whoosh.ranked, opensearch.ranked, strict=True))
+        print(f"\nparity: MRR@10 difference {opensearch.metrics['MRR@10'] - whoosh.metrics['MRR@10']:+.4f}; "
+              f"the same top 10 for {same} of {len(queries)} questions, the same first hit for {first}")
 
 
 if __name__ == "__main__":
