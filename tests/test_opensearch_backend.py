@@ -26,6 +26,7 @@ from searcher.errors import BackendUnavailable, NotFound
 from searcher.index.build import build_index
 from searcher.models import Article, SearchResult
 from searcher.search.engine import Engine
+from searcher.search.facets import FACETS, month_end
 
 # Beside the shared fixture: runs separated by exactly one mark, by none, and by a character (a quoted `南湖 晨曦`
 # holds only the first), and a byline for the author filter.
@@ -238,6 +239,91 @@ def test_the_seed_pages_give_the_same_hits_on_both(opensearch: Cluster, tmp_path
             assert a.total, f"{query} finds nothing in the seed pages: the comparison would prove nothing"
 
 
+# --- facets: counts of exactly what `total` counts, decided once (searcher/search/facets.py) ----------------------
+
+FACET_SEARCHES = [("南湖", {}), ("南湖", {"per_article": 1}), ("南湖", {"per_article": 2}), ("嘉兴", {}),
+                  ("嘉兴 -光伏", {"sort": "newest"}), ("source:嘉兴日报", {}), ("光伏 上海", {}), ("王小明", {}),
+                  ("南湖 date:2024-12", {"per_article": 1}), ("上海", {})]
+
+
+def narrowed(name: str, value: str) -> dict[str, str]:
+    """The search options a click on a facet value adds (as the page's facet links do)."""
+    if name == "year":
+        return {"date_from": f"{value}-01-01", "date_to": f"{value}-12-31"}
+    if name == "month":
+        return {"date_from": f"{value}-01", "date_to": month_end(value)}
+    return {name: value}
+
+
+@pytest.mark.parametrize("query, options", FACET_SEARCHES)
+def test_facets_count_what_total_counts(backend: Engine, query: str, options: dict[str, Any]) -> None:
+    result = backend.search(query, size=100, facets=True, **options)
+    assert set(result.facets or {}) == set(FACETS) and result.facets_sampled is False
+    hits = result.hits  # one page holds every hit: what `total` counts, folded as it was
+    assert len(hits) == result.total
+    must = {"source": {h.article.source for h in hits}, "year": {h.article.date[:4] for h in hits},
+            "month": {h.article.date[:7] for h in hits}}
+    for name, values in must.items():  # every article of the fixture is dated and has a source
+        assert {e["value"] for e in result.facets[name]} == values, (name, query)  # no value the hits lack
+        assert sum(e["count"] for e in result.facets[name]) == result.total
+    for name in FACETS:  # each count is the total that clicking the value gives
+        for entry in result.facets[name]:
+            clicked = backend.search(query, size=1, **options, **narrowed(name, entry["value"]))
+            assert clicked.total == entry["count"], (query, options, name, entry)
+
+
+def test_facets_leave_out_what_the_results_do_not_hold(backend: Engine) -> None:
+    result = backend.search("南湖", size=100, facets=True)
+    assert result.total and {h.article.id for h in result.hits} == {"lake", "dawn"}
+    values = {name: {e["value"] for e in result.facets[name]} for name in FACETS}
+    assert "嘉兴日报" not in values["source"] and values["source"] == {"南湖晚报"}
+    assert not values["year"] & {"2023", "2025"} and values["author"] == {"王小明"}
+    assert backend.search("光伏", facets=True).facets["author"] == []  # the solar article has no byline
+    assert backend.search("上海", facets=True).facets == {name: [] for name in FACETS}
+
+
+def test_facets_are_the_same_on_both_backends(whoosh_engine: Engine, opensearch_engine: OpenSearchEngine) -> None:
+    for query, options in FACET_SEARCHES:
+        a = whoosh_engine.search(query, facets=True, **options)
+        b = opensearch_engine.search(query, facets=True, **options)
+        assert (a.facets, a.facets_sampled, a.total) == (b.facets, b.facets_sampled, b.total), (query, options)
+        assert any(a.facets.values()) or not a.total
+
+
+def test_facets_past_the_sample_limit_say_sampled(backend: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over SAMPLE_LIMIT matches only that many are counted (here a limit below the fixture's), and `sampled`
+    says so; exactly SAMPLE_LIMIT matches are all counted."""
+    monkeypatch.setattr("searcher.search.facets.SAMPLE_LIMIT", 2)
+    assert len(holding(backend, "南湖")) > 2 and len(holding(backend, "光伏")) == 2
+    broad = backend.search("南湖", facets=True)
+    assert broad.facets_sampled and sum(e["count"] for e in broad.facets["source"]) == 2
+    exact = backend.search("光伏", facets=True)
+    assert not exact.facets_sampled and sum(e["count"] for e in exact.facets["source"]) == exact.total == 2
+
+
+@pytest.fixture(scope="module")
+def byline_engines(opensearch: Cluster, tmp_path_factory: pytest.TempPathFactory) -> list[Engine]:
+    """Both backends over the articles of tests/test_facets.py: several reporters, one name inside another's."""
+    from conftest import jsonl_index
+    from test_facets import ARTICLES as BYLINED
+
+    root = tmp_path_factory.mktemp("bylines")
+    whoosh = Engine(jsonl_index(root, BYLINED))
+    alias = f"backend-bylines-{next(_names)}"
+    writer.build(opensearch.client(), alias, root / "corpus", shards=2)
+    return [whoosh, OpenSearchEngine(opensearch.url, alias, client=opensearch.client())]
+
+
+@pytest.mark.parametrize("options", [{}, {"per_article": 1}, {"author": "陈一薇"}, {"source": "嘉兴日报"}])
+def test_reporter_facets_are_the_same_on_both_backends(byline_engines: list[Engine], options: dict[str, Any]) -> None:
+    """Reporters from the byline grammar, each recounted as the author filter matches it; on two shards."""
+    whoosh, opensearch = (engine.search("光伏", facets=True, **options) for engine in byline_engines)
+    assert whoosh.facets == opensearch.facets and whoosh.facets["author"]
+    for entry in opensearch.facets["author"] if "author" not in options else []:  # two authors: either one
+        assert byline_engines[1].search("光伏", author=entry["value"], **options).total == entry["count"]
+    assert "高柱强" not in {e["value"] for e in opensearch.facets["author"]}  # his article does not hold 光伏
+
+
 # --- the index behind the alias ---------------------------------------------------------------------------------
 
 def corpus_articles(corpus: Path) -> list[tuple[Article, str]]:
@@ -417,3 +503,28 @@ def test_web_app_searches_opensearch_and_names_it(opensearch: Cluster, opensearc
     response = down.get("/api/search?q=嘉兴")
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "backend_unavailable"
+
+
+def test_web_app_counts_facets_on_opensearch(opensearch: Cluster, opensearch_engine: OpenSearchEngine,
+                                             whoosh_engine: Engine, monkeypatch: pytest.MonkeyPatch,
+                                             tmp_path: Path) -> None:
+    from test_facets import facet_links
+
+    from web import create_app
+
+    searches = ("q=南湖&facets=1", "q=嘉兴&per_article=1&facets=1", "q=source:嘉兴日报&facets=1")
+    whoosh = create_app({"INDEX_DIR": str(whoosh_engine.index_dir), "TESTING": True}).test_client()
+    expected = {args: whoosh.get(f"/api/search?{args}").get_json() for args in searches}  # before the env is set
+    for name, value in opensearch_env(opensearch.url, opensearch_engine.alias).items():
+        monkeypatch.setenv(name, value)
+    client = create_app({"INDEX_DIR": str(tmp_path / "unused"), "TESTING": True}).test_client()
+    assert client.get("/api/health").get_json()["backend"] == "opensearch"
+    for args in searches:
+        answer = client.get(f"/api/search?{args}").get_json()
+        assert answer["facets"] == expected[args]["facets"] and any(answer["facets"].values()), args
+        assert answer["facets_sampled"] is False
+    lake = client.get("/api/search?q=南湖&facets=1").get_json()["facets"]
+    assert [e["value"] for e in lake["source"]] == ["南湖晚报"]  # 嘉兴日报 holds no 南湖
+    assert "facets" not in client.get("/api/search?q=南湖").get_json()
+    page = client.get("/search?q=南湖").get_data(as_text=True)  # the page shows them too
+    assert set(facet_links(page, "source")) == {"南湖晚报"} and set(facet_links(page, "author")) == {"王小明"}

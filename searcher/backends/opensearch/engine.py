@@ -15,9 +15,9 @@ from typing import Any
 from whoosh import query as Q
 
 from ...analysis.tokenizers import load_words, segment
-from ...errors import BackendUnavailable, BadQuery, NotFound
+from ...errors import BackendUnavailable, NotFound
 from ...index.documents import article_of
-from ...models import Article, SearchResult
+from ...models import Article
 from ...search import engine as base
 from ...search.engine import Engine, _descending
 from ...search.plan import QUESTION_TERMS, Builder, Filtered, QueryPlan
@@ -25,6 +25,7 @@ from ...search.rerank import Candidate, idf_weights
 from ...search.syntax import ParsedQuery, parse_query
 from .client import DEFAULT_URL, connect, raise_unavailable, transient
 from .documents import decode, resources_of
+from .facets import matched_articles
 from .query import translate
 
 # OpenSearch's index.max_result_window: hits past the first 10,000 cannot be paged to (the Whoosh backend can).
@@ -121,7 +122,7 @@ def _folded_total(articles: dict[str, Any], per_article: int) -> int:
 
 class OpenSearchEngine(Engine):
     """An Engine whose index is the OpenSearch index behind `alias` (searcher/backends/opensearch/writer.py
-    writes it). Facets, the discovery features and `searcher add` through the web app are Whoosh-only for now."""
+    writes it). The discovery features and `searcher add` through the web app are Whoosh-only for now."""
 
     backend = "opensearch"
 
@@ -154,6 +155,7 @@ class OpenSearchEngine(Engine):
     _searcher = _session  # Engine.search asks for `_searcher()`: a session stands in for a Whoosh searcher
 
     _collect = staticmethod(collect)
+    _matched = staticmethod(matched_articles)
 
     @staticmethod
     def _plan(searcher: Session, builder: Builder, parsed: ParsedQuery) -> QueryPlan:
@@ -172,13 +174,6 @@ class OpenSearchEngine(Engine):
             return {}
         counts = _counts(searcher, [("grams", gram) for gram in sorted(grams)])
         return idf_weights(grams, lambda g: counts[("grams", g)], counts[None])
-
-    def search(self, query: str, *, facets: bool = False, **options: Any) -> SearchResult:  # type: ignore[override]
-        """Engine.search on OpenSearch; facets are not counted here yet (BadQuery rather than a wrong count)."""
-        if facets:
-            raise BadQuery("facets are not available with the OpenSearch backend yet"
-                           "（OpenSearch 后端暂不支持分面统计）")
-        return super().search(query, **options)
 
     def highlight_terms(self, query: str) -> list[str]:
         if not query.strip():
