@@ -15,7 +15,7 @@ from typing import Any
 from whoosh import query as Q
 
 from ...analysis.tokenizers import load_words, segment
-from ...errors import BackendUnavailable, NotFound
+from ...errors import BackendUnavailable, NotFound, redact
 from ...index.documents import article_of
 from ...models import Article
 from ...search import engine as base
@@ -132,7 +132,7 @@ class OpenSearchEngine(Engine):
         self._builders: dict[str, tuple[Builder, Any]] = {}
 
     def _where(self) -> str:
-        return f"{self.alias!r} at {self.url}"
+        return f"{self.alias!r} at {redact(self.url)}"
 
     def _session(self) -> tuple[Session, Builder]:
         """The index behind the alias now, and the query builder of its analysis resources."""
