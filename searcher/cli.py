@@ -287,7 +287,8 @@ def search(query: str, corpus: Path | None, index: Path | None, page: int, size:
 @backend_options
 @clean_errors
 def stats(corpus: Path | None, index: Path | None, as_json: bool) -> None:
-    """Generation, article and paragraph counts, sources and date range of the live index."""
+    """Backend, generation, article and paragraph counts, sources and date range of the live index; on OpenSearch
+    also the cluster (name, status, nodes) and the index behind the alias (status, shards, replicas, documents)."""
     from .backends import open_engine
 
     engine = open_engine(config.index_dir(index))
@@ -296,7 +297,8 @@ def stats(corpus: Path | None, index: Path | None, as_json: bool) -> None:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))
         return
     for key, value in info.items():
-        click.echo(f"{key}: {value}")
+        for name, inner in value.items() if isinstance(value, dict) else [(None, value)]:
+            click.echo(f"{key}.{name}: {inner}" if name else f"{key}: {value}")
 
 
 @cli.command()

@@ -190,8 +190,8 @@ def test_both_backends_give_the_same_hits(whoosh_engine: Engine, opensearch_engi
     assert opensearch_engine.sources() == whoosh_engine.sources()
     assert opensearch_engine.date_range() == whoosh_engine.date_range()
     assert opensearch_engine.highlight_terms("经开区 光伏") == whoosh_engine.highlight_terms("经开区 光伏")
-    assert {k: v for k, v in opensearch_engine.health().items() if k not in ("backend", "generation")} == {
-        k: v for k, v in whoosh_engine.health().items() if k not in ("backend", "generation")}
+    counts = ("articles", "paragraphs")
+    assert [opensearch_engine.health()[k] for k in counts] == [whoosh_engine.health()[k] for k in counts]
     queries = ["嘉兴", "南湖 晨曦", '"南湖 晨曦"', "嘉兴 -光伏", "光伏企业", "市长", "title:南湖", "嘉兴发展",
                "南京长江大桥", "数字经济 经开区", "嘉兴 光伏 上海", "app 用户", "嘉兴的光伏企业有多少家？",
                "南湖 source:南湖晚报 date:2024", "author:王小明", "晨曦 -南湖里", "光伏 OR 大桥", "title:嘉兴 数字",
@@ -216,6 +216,7 @@ def test_two_shards_fold_and_count_as_one(opensearch: Cluster, corpus: Path, who
     writer.build(client, alias, corpus, shards=2)
     assert len({row["shard"] for row in client.cat.shards(index=alias, format="json")}) == 2
     sharded = OpenSearchEngine(opensearch.url, alias, client=client)
+    assert (sharded.health()["index"]["shards"], sharded.health()["index"]["documents"]) == (2, 11)
     for query in ("嘉兴", "南湖", "晨曦", "光伏 OR 大桥"):
         for per_article in (None, 1, 2):
             a = whoosh_engine.search(query, size=100, per_article=per_article)
@@ -447,6 +448,63 @@ class socket_closed:
         return None
 
 
+# --- the cluster's state: /api/health and `searcher stats` ------------------------------------------------------
+
+def test_health_names_the_cluster_and_the_index_behind_the_alias(opensearch: Cluster,
+                                                               opensearch_engine: OpenSearchEngine) -> None:
+    health = opensearch_engine.health()
+    told = opensearch.health()  # GET _cluster/health, read without the engine's client
+    assert health["cluster"] == {"name": told["cluster_name"], "status": told["status"], "nodes": 1,
+                                 "data_nodes": 1, "url": opensearch.url}
+    assert told["status"] in ("green", "yellow")
+    (index,) = writer.current_indexes(opensearch.client(), opensearch_engine.alias)
+    assert health["index"] == {"alias": opensearch_engine.alias, "name": index, "status": "green", "shards": 1,
+                               "replicas": 0, "unassigned_shards": 0, "documents": health["paragraphs"]}
+    assert health["generation"] == index and health["paragraphs"] == sum(len(paragraphs_of(row)) for row in
+                                                                          ARTICLES + EXTRA)
+
+
+def paragraphs_of(row: dict[str, Any]) -> list[str]:
+    return [line for line in row["text"].split("\n") if line.strip()]
+
+
+@pytest.fixture
+def red_alias(opensearch: Cluster, corpus: Path) -> Iterator[str]:
+    """An alias whose index has its one primary shard unassigned (allocation required on a node that does not
+    exist): the index is red. Deleted afterwards, so the shared cluster is healthy again."""
+    client = opensearch.client()
+    alias = f"backend-red-{next(_names)}"
+    body = index_body(load_resources(corpus))
+    body["settings"]["routing.allocation.require._name"] = "no-such-node"
+    index = writer.index_name(alias)
+    client.indices.create(index=index, body=body, wait_for_active_shards=0)
+    client.indices.put_alias(index=index, name=alias)
+    try:
+        yield alias
+    finally:
+        client.indices.delete(index=index)
+
+
+def test_a_red_index_is_unavailable_not_healthy(opensearch: Cluster, red_alias: str, monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path: Path) -> None:
+    import os
+
+    from test_cli import run
+    from test_web_api import assert_error
+
+    from web import create_app
+
+    with pytest.raises(BackendUnavailable, match="is red"):
+        OpenSearchEngine(opensearch.url, red_alias, client=opensearch.client()).health()
+    for name, value in opensearch_env(opensearch.url, red_alias).items():
+        monkeypatch.setenv(name, value)
+    client = create_app({"INDEX_DIR": str(tmp_path / "unused"), "TESTING": True}).test_client()
+    error = assert_error(client.get("/api/health"), 503, "backend_unavailable")
+    assert "red" in error["message"]
+    stats = run("stats", env=dict(os.environ))
+    assert stats.returncode == 1 and "is red" in stats.stderr and stats.stderr.strip().count("\n") == 0
+
+
 # --- configured by the environment: the CLI and the web app ---------------------------------------------------
 
 def opensearch_env(url: str, alias: str) -> dict[str, str]:
@@ -466,6 +524,15 @@ def test_cli_builds_and_searches_on_opensearch(opensearch: Cluster, corpus: Path
     assert not (tmp_path / "unused").exists()  # nothing written on disk
     found = run("search", "光伏", "--json", env=env)
     assert found.returncode == 0, found.stderr
+    stats = run("stats", "--json", env=env)
+    assert stats.returncode == 0, stats.stderr
+    state = json.loads(stats.stdout)
+    assert state["backend"] == "opensearch" and state["cluster"]["status"] in ("green", "yellow")
+    assert state["cluster"]["nodes"] == 1 and state["index"]["alias"] == env["SEARCHER_OPENSEARCH_INDEX"]
+    assert (state["index"]["name"], state["index"]["documents"]) == (state["generation"], 11)
+    assert (state["index"]["shards"], state["index"]["replicas"]) == (1, 0)
+    text = run("stats", env=env).stdout
+    assert f"cluster.status: {state['cluster']['status']}" in text and "index.documents: 11" in text
     data = json.loads(found.stdout)
     assert {hit["id"] for hit in data["hits"]} == set(holding_in(corpus_articles(corpus), "光伏"))
     assert "<mark>光伏</mark>" in data["hits"][0]["highlight"]
@@ -481,7 +548,10 @@ def test_cli_builds_and_searches_on_opensearch(opensearch: Cluster, corpus: Path
 def test_web_app_searches_opensearch_and_names_it(opensearch: Cluster, opensearch_engine: OpenSearchEngine,
                                                   whoosh_engine: Engine, monkeypatch: pytest.MonkeyPatch,
                                                   tmp_path: Path) -> None:
+    from test_web_api import assert_matches
+
     from web import create_app
+    from web.openapi import openapi_document
 
     for name, value in opensearch_env(opensearch.url, opensearch_engine.alias).items():
         monkeypatch.setenv(name, value)
@@ -491,6 +561,8 @@ def test_web_app_searches_opensearch_and_names_it(opensearch: Cluster, opensearc
     assert answer["total"] == whoosh_engine.search("嘉兴").total
     health = client.get("/api/health").get_json()
     assert health["backend"] == "opensearch" and health["paragraphs"] == 11
+    assert health["cluster"]["status"] in ("green", "yellow") and health["index"]["documents"] == 11
+    assert_matches(openapi_document(), "/api/health", 200, health)  # the fields are in the OpenAPI description
     assert client.get("/api/articles/farm").get_json()["title"] == "嘉兴农业发展报告"
 
     for path in ("/", "/search?q=嘉兴", "/articles/farm"):  # the pages, without what needs the Whoosh index
@@ -500,9 +572,10 @@ def test_web_app_searches_opensearch_and_names_it(opensearch: Cluster, opensearc
 
     monkeypatch.setenv("SEARCHER_OPENSEARCH_URL", "http://127.0.0.1:9")
     down = create_app({"INDEX_DIR": str(tmp_path / "unused"), "TESTING": True}).test_client()
-    response = down.get("/api/search?q=嘉兴")
-    assert response.status_code == 503
-    assert response.get_json()["error"]["code"] == "backend_unavailable"
+    for path in ("/api/search?q=嘉兴", "/api/health"):
+        response = down.get(path)
+        assert response.status_code == 503, path
+        assert response.get_json()["error"]["code"] == "backend_unavailable"
 
 
 def test_web_app_counts_facets_on_opensearch(opensearch: Cluster, opensearch_engine: OpenSearchEngine,

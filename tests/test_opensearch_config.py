@@ -156,6 +156,11 @@ def test_a_user_and_password_reach_the_cluster_and_never_show(opensearch: Cluste
     stats = run("stats", "--json", *flags, env=env(SEARCHER_OPENSEARCH_PASSWORD=PASSWORD))
     assert stats.returncode == 0, stats.stderr
     assert PASSWORD not in searched.stdout + searched.stderr + stats.stdout + stats.stderr
+    in_url = run("stats", "--json", "--backend", "opensearch", "--opensearch-index", alias, "--opensearch-url",
+                 opensearch.url.replace("http://", f"http://alice:{PASSWORD}@"), env=env())
+    assert in_url.returncode == 0, in_url.stderr
+    assert json.loads(in_url.stdout)["cluster"]["url"] == opensearch.url.replace("http://", "http://alice:***@")
+    assert PASSWORD not in in_url.stdout + in_url.stderr
     asked = run("search", "光伏", *flags, env=env())  # no terminal to ask in, and no password set
     assert asked.returncode == 1 and "'alice' needs a password: set SEARCHER_OPENSEARCH_PASSWORD" in asked.stderr
 

@@ -194,13 +194,36 @@ class OpenSearchEngine(Engine):
         return article_of(article_id, docs)
 
     def health(self) -> dict[str, Any]:
+        """The Engine's health, with the cluster's state and the index behind the alias; BackendUnavailable (503)
+        when that index is red (a primary shard has no copy: searches would fail)."""
         session, _ = self._session()
+        cluster, index = self._state(session.index)
         response = session.search({"size": 0, "track_total_hits": True,
                                    "aggs": {"articles": {"cardinality": {
                                        "field": "article_id", "precision_threshold": CARDINALITY_EXACT}}}})
         return {"backend": self.backend, "generation": session.index,
                 "articles": response["aggregations"]["articles"]["value"],
-                "paragraphs": response["hits"]["total"]["value"]}
+                "paragraphs": response["hits"]["total"]["value"], "cluster": cluster, "index": index}
+
+    def _state(self, index: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The cluster (name, status, nodes, its URL without a password) and the index behind the alias (status,
+        shards, replicas, documents), from the cluster health and index stats APIs; a red index raises."""
+        try:
+            whole = self.client.cluster.health()
+            own = self.client.cluster.health(index=index, level="indices")["indices"][index]
+            red = own["status"] == "red"  # index stats leave out an index without active shards
+            documents = {} if red else self.client.indices.stats(index=index, metric="docs")["indices"][index]
+        except Exception as exc:
+            raise_unavailable(self._where(), exc)
+        if red:
+            raise BackendUnavailable(self._where(), f"its index {index} is red ({own['unassigned_shards']} "
+                                                    "unassigned shards): a primary shard has no live copy")
+        cluster = {"name": whole["cluster_name"], "status": whole["status"], "nodes": whole["number_of_nodes"],
+                   "data_nodes": whole["number_of_data_nodes"], "url": redact(self.url)}
+        return cluster, {"alias": self.alias, "name": index, "status": own["status"],
+                         "shards": own["number_of_shards"], "replicas": own["number_of_replicas"],
+                         "unassigned_shards": own["unassigned_shards"],
+                         "documents": documents["primaries"]["docs"]["count"]}
 
     def whoosh_searcher(self) -> tuple[str, Any]:
         raise BackendUnavailable(self._where(), "this feature needs the Whoosh backend")
