@@ -293,3 +293,35 @@ def test_a_terminal_is_asked_for_the_password_without_echo(opensearch: Cluster, 
     text = seen.decode(errors="replace")
     assert os.waitstatus_to_exitcode(status) == 0, text
     assert PASSWORD not in text and "光伏" in text  # the hits, and no echo of what was typed
+
+
+def test_serve_takes_the_flags(opensearch: Cluster, built: tuple[Path, str]) -> None:
+    """`serve` with the backend given only by flags (and a password only in the environment) serves the alias,
+    and its start-up line names it without the password."""
+    import socket
+    import time
+    import urllib.request
+
+    _, alias = built
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = opensearch.url.replace("http://", f"http://alice:{PASSWORD}@")
+    proc = subprocess.Popen([str(EXE), "serve", "--port", str(port), "--backend", "opensearch", "--opensearch-url",
+                             url, "--opensearch-index", alias], env=env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, health = time.monotonic() + 60, None
+        while health is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5) as response:
+                    health = json.load(response)
+            except OSError:
+                time.sleep(0.2)
+        assert health is not None, "the server did not answer"
+        assert health["backend"] == "opensearch" and health["index"]["alias"] == alias
+        assert health["cluster"]["url"] == opensearch.url.replace("http://", "http://alice:***@")
+    finally:
+        proc.terminate()
+        stderr = proc.communicate(timeout=30)[1]
+    assert f"OpenSearch alias '{alias}' at http://alice:***@" in stderr and PASSWORD not in stderr

@@ -6,25 +6,23 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from ...config import OpenSearchSettings
+from ... import config
 from ...errors import BackendUnavailable
 
 DEFAULT_URL = "http://127.0.0.1:9200"
 
 
-def connect(settings: OpenSearchSettings | str | None = None) -> Any:
+def connect(settings: config.OpenSearchSettings | str | None = None) -> Any:
     """An opensearch-py client (the `opensearch` extra) for `settings` (the configured cluster when None; a bare
     URL: that cluster, with any user:password@ in it). Basic auth when a user is set; an https URL always has
     its certificate verified, against `ca_certs` or the system's bundle, never silently not. No client-side
     retries: Session.search decides."""
     from opensearchpy import OpenSearch
 
-    from ... import config
-
     if settings is None:
         settings = config.opensearch_settings()
     elif isinstance(settings, str):
-        settings = OpenSearchSettings(url=settings)
+        settings = config.OpenSearchSettings(url=settings)
     auth = (settings.user, settings.password) if settings.user else None
     return OpenSearch(hosts=[settings.url], http_auth=auth, verify_certs=True, ca_certs=settings.ca_certs,
                       ssl_show_warn=True, timeout=30, max_retries=0)
