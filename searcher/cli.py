@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__, config
-from .errors import SearcherError, Terminated
+from .errors import SearcherError, Terminated, redact
 from .index.build import BuildReport
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,6 +27,51 @@ index_option = click.option("--index", "index", type=click.Path(file_okay=False,
                             default=None, help="Index directory [env SEARCHER_INDEX, default index/].")
 wait_option = click.option("--wait", type=float, default=0.0, show_default=True,
                            help="Seconds to wait for another build or add to finish.")
+
+# The backend settings of searcher/config.py as flags, on every command that talks to the backend (`backend_options`).
+# The password has no flag (it would show in `ps`): SEARCHER_OPENSEARCH_PASSWORD, or a prompt in a terminal.
+BACKEND_OPTIONS = (
+    click.option("--backend", type=click.Choice(config.BACKENDS), default=None,
+                 help="Search backend [env SEARCHER_BACKEND, default whoosh]."),
+    click.option("--opensearch-url", default=None,
+                 help=f"OpenSearch cluster URL [env SEARCHER_OPENSEARCH_URL, default {config.DEFAULT_OPENSEARCH_URL}]; "
+                      "https is verified (CA bundle: env SEARCHER_OPENSEARCH_CA_CERTS)."),
+    click.option("--opensearch-index", default=None,
+                 help=f"OpenSearch alias [env SEARCHER_OPENSEARCH_INDEX, default {config.DEFAULT_OPENSEARCH_INDEX}]."),
+    click.option("--opensearch-user", default=None,
+                 help="OpenSearch basic-auth user [env SEARCHER_OPENSEARCH_USER]; the password comes from env "
+                      "SEARCHER_OPENSEARCH_PASSWORD or a prompt, never a flag."),
+)
+
+
+def backend_options(func: F) -> F:
+    """The backend flags, overriding the environment while the command runs (searcher/config.py)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, backend: str | None, opensearch_url: str | None, opensearch_index: str | None,
+                opensearch_user: str | None, **kwargs: Any) -> Any:
+        with config.overridden(backend=backend, opensearch_url=opensearch_url, opensearch_index=opensearch_index,
+                               opensearch_user=opensearch_user):
+            with config.overridden(opensearch_password=_asked_password()):
+                return func(*args, **kwargs)
+
+    for option in reversed(BACKEND_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+def _asked_password() -> str | None:
+    """The OpenSearch password typed at a hidden prompt, when a user is set without one and a terminal can ask;
+    else None (and config.opensearch_settings says what is missing)."""
+    user = config.opensearch_user()
+    if not user or config.opensearch_password() or not sys.stdin.isatty():
+        return None
+    try:
+        if config.backend() != "opensearch":
+            return None
+    except SearcherError:
+        return None  # the command reports the bad SEARCHER_BACKEND itself
+    return str(click.prompt(f"OpenSearch password for {user}", hide_input=True, err=True))
 
 
 def clean_errors(func: F) -> F:
@@ -109,6 +154,7 @@ def _build_corpus(corpus: Path | None, index_dir: Path) -> Path:
               help="OpenSearch backend: primary shards of the new index (docs/scale-out.md sizes them).")
 @click.option("--replicas", type=click.IntRange(0, 16), default=0, show_default=True,
               help="OpenSearch backend: replicas of each shard (1 or more on a cluster of several nodes).")
+@backend_options
 @clean_errors
 def build(corpus: Path | None, index: Path | None, procs: int, wait: float, shards: int, replicas: int) -> None:
     """Index the whole corpus into a new generation, then switch to it atomically."""
@@ -145,8 +191,8 @@ def _build_opensearch(corpus_dir: Path, procs: int, shards: int, replicas: int) 
     alias = config.opensearch_index()
     stopped = f"the unfinished index was deleted and the alias {alias!r}, if any, still names the previous one"
     with stop_on_sigterm(stopped), _progress_bar(count_files(corpus_dir), "indexing") as bar:
-        report = writer.build(connect(config.opensearch_url()), alias, corpus_dir, progress=_by_file(bar),
-                              shards=shards, replicas=replicas, procs=procs)
+        report = writer.build(connect(), alias, corpus_dir, progress=_by_file(bar), shards=shards,
+                              replicas=replicas, procs=procs)
     _summary(report, "indexed")
     if report.skipped:
         sys.exit(2)
@@ -157,6 +203,7 @@ def _build_opensearch(corpus_dir: Path, procs: int, shards: int, replicas: int) 
 @corpus_option
 @index_option
 @wait_option
+@backend_options
 @clean_errors
 def add(paths: tuple[Path, ...], corpus: Path | None, index: Path | None, wait: float) -> None:
     """Index new or changed article files. Files from outside the corpus the index was built from are copied into
@@ -181,6 +228,7 @@ def add(paths: tuple[Path, ...], corpus: Path | None, index: Path | None, wait: 
 @corpus_option
 @index_option
 @wait_option
+@backend_options
 @clean_errors
 def remove(article_ids: tuple[str, ...], corpus: Path | None, index: Path | None, wait: float) -> None:
     """Remove articles from the live index by id."""
@@ -190,7 +238,7 @@ def remove(article_ids: tuple[str, ...], corpus: Path | None, index: Path | None
         from .backends.opensearch import writer
         from .backends.opensearch.client import connect
 
-        removed = writer.remove(connect(config.opensearch_url()), config.opensearch_index(), article_ids)
+        removed = writer.remove(connect(), config.opensearch_index(), article_ids)
     else:
         removed = remove_articles(article_ids, config.index_dir(index), wait=wait)
     for article_id, count in removed.items():
@@ -215,6 +263,7 @@ def remove(article_ids: tuple[str, ...], corpus: Path | None, index: Path | None
 @click.option("--newest", is_flag=True, help="Same as --sort newest.")
 @click.option("--per-article", type=int, default=None, help="At most N paragraphs from one article.")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly what GET /api/search returns.")
+@backend_options
 @clean_errors
 def search(query: str, corpus: Path | None, index: Path | None, page: int, size: int, source: str | None,
            author: str | None, date_from: str | None, date_to: str | None, range_: str | None, sort: str,
@@ -242,9 +291,11 @@ def search(query: str, corpus: Path | None, index: Path | None, page: int, size:
 @corpus_option
 @index_option
 @click.option("--json", "as_json", is_flag=True)
+@backend_options
 @clean_errors
 def stats(corpus: Path | None, index: Path | None, as_json: bool) -> None:
-    """Generation, article and paragraph counts, sources and date range of the live index."""
+    """Backend, generation, article and paragraph counts, sources and date range of the live index; on OpenSearch
+    also the cluster (name, status, nodes) and the index behind the alias (status, shards, replicas, documents)."""
     from .backends import open_engine
 
     engine = open_engine(config.index_dir(index))
@@ -253,7 +304,8 @@ def stats(corpus: Path | None, index: Path | None, as_json: bool) -> None:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))
         return
     for key, value in info.items():
-        click.echo(f"{key}: {value}")
+        for name, inner in value.items() if isinstance(value, dict) else [(None, value)]:
+            click.echo(f"{key}.{name}: {inner}" if name else f"{key}: {value}")
 
 
 @cli.command()
@@ -278,6 +330,7 @@ def inspect(file: Path, as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=5000, show_default=True)
 @click.option("--threads", type=int, default=8, show_default=True)
+@backend_options
 @clean_errors
 def serve(corpus: Path | None, index: Path | None, host: str, port: int, threads: int) -> None:
     """Serve the web app and JSON API under waitress (a production WSGI server)."""
@@ -296,8 +349,15 @@ def serve(corpus: Path | None, index: Path | None, host: str, port: int, threads
     except IndexMissing as exc:
         click.echo(f"warning: {exc}; answering 503 until then", err=True)
     engine.warm_up()
-    click.echo(f"serving http://{host}:{port}/ (index {config.index_dir(index)})", err=True)
+    click.echo(f"serving http://{host}:{port}/ ({_serving(index)})", err=True)
     run_server(app, host=host, port=port, threads=threads)
+
+
+def _serving(index: Path | None) -> str:
+    """What `serve` reads, for its start-up line (a URL's password redacted)."""
+    if config.backend() == "opensearch":
+        return f"OpenSearch alias {config.opensearch_index()!r} at {redact(config.opensearch_url())}"
+    return f"index {config.index_dir(index)}"
 
 
 # --- discovery (issue 11): growing the dictionary, autocomplete --------------------------------------------

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
+# The password of a URL written as scheme://user:password@host (which the OpenSearch client accepts).
+_USERINFO = re.compile(r"(?<=://)([^/@\s:]*):[^/@\s]*@")
+
+
+def redact(text: str) -> str:
+    """`text` with the password of every URL in it shown as ***: no message or log line carries one."""
+    return _USERINFO.sub(r"\1:***@", text)
+
 
 class SearcherError(Exception):
     """Base of every error this package raises on purpose."""
@@ -94,6 +104,7 @@ class BackendUnavailable(IndexMissing):
     subclass of IndexMissing, so every caller answers it alike (503 with the reason)."""
 
     def __init__(self, where: str, problem: str) -> None:
+        where, problem = redact(where), redact(problem)
         SearcherError.__init__(self, f"the OpenSearch index {where} cannot be searched: {problem}")
         self.index_dir = where
         self.problem = problem

@@ -26,6 +26,7 @@ from searcher.errors import BackendUnavailable, NotFound
 from searcher.index.build import build_index
 from searcher.models import Article, SearchResult
 from searcher.search.engine import Engine
+from searcher.search.facets import FACETS, month_end
 
 # Beside the shared fixture: runs separated by exactly one mark, by none, and by a character (a quoted `南湖 晨曦`
 # holds only the first), and a byline for the author filter.
@@ -189,8 +190,8 @@ def test_both_backends_give_the_same_hits(whoosh_engine: Engine, opensearch_engi
     assert opensearch_engine.sources() == whoosh_engine.sources()
     assert opensearch_engine.date_range() == whoosh_engine.date_range()
     assert opensearch_engine.highlight_terms("经开区 光伏") == whoosh_engine.highlight_terms("经开区 光伏")
-    assert {k: v for k, v in opensearch_engine.health().items() if k not in ("backend", "generation")} == {
-        k: v for k, v in whoosh_engine.health().items() if k not in ("backend", "generation")}
+    counts = ("articles", "paragraphs")
+    assert [opensearch_engine.health()[k] for k in counts] == [whoosh_engine.health()[k] for k in counts]
     queries = ["嘉兴", "南湖 晨曦", '"南湖 晨曦"', "嘉兴 -光伏", "光伏企业", "市长", "title:南湖", "嘉兴发展",
                "南京长江大桥", "数字经济 经开区", "嘉兴 光伏 上海", "app 用户", "嘉兴的光伏企业有多少家？",
                "南湖 source:南湖晚报 date:2024", "author:王小明", "晨曦 -南湖里", "光伏 OR 大桥", "title:嘉兴 数字",
@@ -215,6 +216,7 @@ def test_two_shards_fold_and_count_as_one(opensearch: Cluster, corpus: Path, who
     writer.build(client, alias, corpus, shards=2)
     assert len({row["shard"] for row in client.cat.shards(index=alias, format="json")}) == 2
     sharded = OpenSearchEngine(opensearch.url, alias, client=client)
+    assert (sharded.health()["index"]["shards"], sharded.health()["index"]["documents"]) == (2, 11)
     for query in ("嘉兴", "南湖", "晨曦", "光伏 OR 大桥"):
         for per_article in (None, 1, 2):
             a = whoosh_engine.search(query, size=100, per_article=per_article)
@@ -236,6 +238,91 @@ def test_the_seed_pages_give_the_same_hits_on_both(opensearch: Cluster, tmp_path
             kept = (lambda r: sorted(h.article.id for h in r.hits)) if "per_article" in options else ids
             assert (a.total, a.partial, kept(a)) == (b.total, b.partial, kept(b)), (query, options)
             assert a.total, f"{query} finds nothing in the seed pages: the comparison would prove nothing"
+
+
+# --- facets: counts of exactly what `total` counts, decided once (searcher/search/facets.py) ----------------------
+
+FACET_SEARCHES = [("南湖", {}), ("南湖", {"per_article": 1}), ("南湖", {"per_article": 2}), ("嘉兴", {}),
+                  ("嘉兴 -光伏", {"sort": "newest"}), ("source:嘉兴日报", {}), ("光伏 上海", {}), ("王小明", {}),
+                  ("南湖 date:2024-12", {"per_article": 1}), ("上海", {})]
+
+
+def narrowed(name: str, value: str) -> dict[str, str]:
+    """The search options a click on a facet value adds (as the page's facet links do)."""
+    if name == "year":
+        return {"date_from": f"{value}-01-01", "date_to": f"{value}-12-31"}
+    if name == "month":
+        return {"date_from": f"{value}-01", "date_to": month_end(value)}
+    return {name: value}
+
+
+@pytest.mark.parametrize("query, options", FACET_SEARCHES)
+def test_facets_count_what_total_counts(backend: Engine, query: str, options: dict[str, Any]) -> None:
+    result = backend.search(query, size=100, facets=True, **options)
+    assert set(result.facets or {}) == set(FACETS) and result.facets_sampled is False
+    hits = result.hits  # one page holds every hit: what `total` counts, folded as it was
+    assert len(hits) == result.total
+    must = {"source": {h.article.source for h in hits}, "year": {h.article.date[:4] for h in hits},
+            "month": {h.article.date[:7] for h in hits}}
+    for name, values in must.items():  # every article of the fixture is dated and has a source
+        assert {e["value"] for e in result.facets[name]} == values, (name, query)  # no value the hits lack
+        assert sum(e["count"] for e in result.facets[name]) == result.total
+    for name in FACETS:  # each count is the total that clicking the value gives
+        for entry in result.facets[name]:
+            clicked = backend.search(query, size=1, **options, **narrowed(name, entry["value"]))
+            assert clicked.total == entry["count"], (query, options, name, entry)
+
+
+def test_facets_leave_out_what_the_results_do_not_hold(backend: Engine) -> None:
+    result = backend.search("南湖", size=100, facets=True)
+    assert result.total and {h.article.id for h in result.hits} == {"lake", "dawn"}
+    values = {name: {e["value"] for e in result.facets[name]} for name in FACETS}
+    assert "嘉兴日报" not in values["source"] and values["source"] == {"南湖晚报"}
+    assert not values["year"] & {"2023", "2025"} and values["author"] == {"王小明"}
+    assert backend.search("光伏", facets=True).facets["author"] == []  # the solar article has no byline
+    assert backend.search("上海", facets=True).facets == {name: [] for name in FACETS}
+
+
+def test_facets_are_the_same_on_both_backends(whoosh_engine: Engine, opensearch_engine: OpenSearchEngine) -> None:
+    for query, options in FACET_SEARCHES:
+        a = whoosh_engine.search(query, facets=True, **options)
+        b = opensearch_engine.search(query, facets=True, **options)
+        assert (a.facets, a.facets_sampled, a.total) == (b.facets, b.facets_sampled, b.total), (query, options)
+        assert any(a.facets.values()) or not a.total
+
+
+def test_facets_past_the_sample_limit_say_sampled(backend: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over SAMPLE_LIMIT matches only that many are counted (here a limit below the fixture's), and `sampled`
+    says so; exactly SAMPLE_LIMIT matches are all counted."""
+    monkeypatch.setattr("searcher.search.facets.SAMPLE_LIMIT", 2)
+    assert len(holding(backend, "南湖")) > 2 and len(holding(backend, "光伏")) == 2
+    broad = backend.search("南湖", facets=True)
+    assert broad.facets_sampled and sum(e["count"] for e in broad.facets["source"]) == 2
+    exact = backend.search("光伏", facets=True)
+    assert not exact.facets_sampled and sum(e["count"] for e in exact.facets["source"]) == exact.total == 2
+
+
+@pytest.fixture(scope="module")
+def byline_engines(opensearch: Cluster, tmp_path_factory: pytest.TempPathFactory) -> list[Engine]:
+    """Both backends over the articles of tests/test_facets.py: several reporters, one name inside another's."""
+    from conftest import jsonl_index
+    from test_facets import ARTICLES as BYLINED
+
+    root = tmp_path_factory.mktemp("bylines")
+    whoosh = Engine(jsonl_index(root, BYLINED))
+    alias = f"backend-bylines-{next(_names)}"
+    writer.build(opensearch.client(), alias, root / "corpus", shards=2)
+    return [whoosh, OpenSearchEngine(opensearch.url, alias, client=opensearch.client())]
+
+
+@pytest.mark.parametrize("options", [{}, {"per_article": 1}, {"author": "陈一薇"}, {"source": "嘉兴日报"}])
+def test_reporter_facets_are_the_same_on_both_backends(byline_engines: list[Engine], options: dict[str, Any]) -> None:
+    """Reporters from the byline grammar, each recounted as the author filter matches it; on two shards."""
+    whoosh, opensearch = (engine.search("光伏", facets=True, **options) for engine in byline_engines)
+    assert whoosh.facets == opensearch.facets and whoosh.facets["author"]
+    for entry in opensearch.facets["author"] if "author" not in options else []:  # two authors: either one
+        assert byline_engines[1].search("光伏", author=entry["value"], **options).total == entry["count"]
+    assert "高柱强" not in {e["value"] for e in opensearch.facets["author"]}  # his article does not hold 光伏
 
 
 # --- the index behind the alias ---------------------------------------------------------------------------------
@@ -391,6 +478,63 @@ def test_analysing_in_processes_sends_the_same_documents_in_the_same_order(corpu
         assert list(writer._encoded(iter(articles), resources, 2)) == alone
 
 
+# --- the cluster's state: /api/health and `searcher stats` ------------------------------------------------------
+
+def test_health_names_the_cluster_and_the_index_behind_the_alias(opensearch: Cluster,
+                                                               opensearch_engine: OpenSearchEngine) -> None:
+    health = opensearch_engine.health()
+    told = opensearch.health()  # GET _cluster/health, read without the engine's client
+    assert health["cluster"] == {"name": told["cluster_name"], "status": told["status"], "nodes": 1,
+                                 "data_nodes": 1, "url": opensearch.url}
+    assert told["status"] in ("green", "yellow")
+    (index,) = writer.current_indexes(opensearch.client(), opensearch_engine.alias)
+    assert health["index"] == {"alias": opensearch_engine.alias, "name": index, "status": "green", "shards": 1,
+                               "replicas": 0, "unassigned_shards": 0, "documents": health["paragraphs"]}
+    assert health["generation"] == index and health["paragraphs"] == sum(len(paragraphs_of(row)) for row in
+                                                                          ARTICLES + EXTRA)
+
+
+def paragraphs_of(row: dict[str, Any]) -> list[str]:
+    return [line for line in row["text"].split("\n") if line.strip()]
+
+
+@pytest.fixture
+def red_alias(opensearch: Cluster, corpus: Path) -> Iterator[str]:
+    """An alias whose index has its one primary shard unassigned (allocation required on a node that does not
+    exist): the index is red. Deleted afterwards, so the shared cluster is healthy again."""
+    client = opensearch.client()
+    alias = f"backend-red-{next(_names)}"
+    body = index_body(load_resources(corpus))
+    body["settings"]["routing.allocation.require._name"] = "no-such-node"
+    index = writer.index_name(alias)
+    client.indices.create(index=index, body=body, wait_for_active_shards=0)
+    client.indices.put_alias(index=index, name=alias)
+    try:
+        yield alias
+    finally:
+        client.indices.delete(index=index)
+
+
+def test_a_red_index_is_unavailable_not_healthy(opensearch: Cluster, red_alias: str, monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path: Path) -> None:
+    import os
+
+    from test_cli import run
+    from test_web_api import assert_error
+
+    from web import create_app
+
+    with pytest.raises(BackendUnavailable, match="is red"):
+        OpenSearchEngine(opensearch.url, red_alias, client=opensearch.client()).health()
+    for name, value in opensearch_env(opensearch.url, red_alias).items():
+        monkeypatch.setenv(name, value)
+    client = create_app({"INDEX_DIR": str(tmp_path / "unused"), "TESTING": True}).test_client()
+    error = assert_error(client.get("/api/health"), 503, "backend_unavailable")
+    assert "red" in error["message"]
+    stats = run("stats", env=dict(os.environ))
+    assert stats.returncode == 1 and "is red" in stats.stderr and stats.stderr.strip().count("\n") == 0
+
+
 # --- configured by the environment: the CLI and the web app ---------------------------------------------------
 
 def opensearch_env(url: str, alias: str) -> dict[str, str]:
@@ -413,6 +557,15 @@ def test_cli_builds_and_searches_on_opensearch(opensearch: Cluster, corpus: Path
     assert [s["settings"]["index"]["number_of_shards"] for s in settings.values()] == ["2"]
     found = run("search", "光伏", "--json", env=env)
     assert found.returncode == 0, found.stderr
+    stats = run("stats", "--json", env=env)
+    assert stats.returncode == 0, stats.stderr
+    state = json.loads(stats.stdout)
+    assert state["backend"] == "opensearch" and state["cluster"]["status"] in ("green", "yellow")
+    assert state["cluster"]["nodes"] == 1 and state["index"]["alias"] == env["SEARCHER_OPENSEARCH_INDEX"]
+    assert (state["index"]["name"], state["index"]["documents"]) == (state["generation"], 11)
+    assert (state["index"]["shards"], state["index"]["replicas"]) == (1, 0)
+    text = run("stats", env=env).stdout
+    assert f"cluster.status: {state['cluster']['status']}" in text and "index.documents: 11" in text
     data = json.loads(found.stdout)
     assert {hit["id"] for hit in data["hits"]} == set(holding_in(corpus_articles(corpus), "光伏"))
     assert "<mark>光伏</mark>" in data["hits"][0]["highlight"]
@@ -428,7 +581,10 @@ def test_cli_builds_and_searches_on_opensearch(opensearch: Cluster, corpus: Path
 def test_web_app_searches_opensearch_and_names_it(opensearch: Cluster, opensearch_engine: OpenSearchEngine,
                                                   whoosh_engine: Engine, monkeypatch: pytest.MonkeyPatch,
                                                   tmp_path: Path) -> None:
+    from test_web_api import assert_matches
+
     from web import create_app
+    from web.openapi import openapi_document
 
     for name, value in opensearch_env(opensearch.url, opensearch_engine.alias).items():
         monkeypatch.setenv(name, value)
@@ -438,6 +594,8 @@ def test_web_app_searches_opensearch_and_names_it(opensearch: Cluster, opensearc
     assert answer["total"] == whoosh_engine.search("嘉兴").total
     health = client.get("/api/health").get_json()
     assert health["backend"] == "opensearch" and health["paragraphs"] == 11
+    assert health["cluster"]["status"] in ("green", "yellow") and health["index"]["documents"] == 11
+    assert_matches(openapi_document(), "/api/health", 200, health)  # the fields are in the OpenAPI description
     assert client.get("/api/articles/farm").get_json()["title"] == "嘉兴农业发展报告"
 
     for path in ("/", "/search?q=嘉兴", "/articles/farm"):  # the pages, without what needs the Whoosh index
@@ -447,6 +605,32 @@ def test_web_app_searches_opensearch_and_names_it(opensearch: Cluster, opensearc
 
     monkeypatch.setenv("SEARCHER_OPENSEARCH_URL", "http://127.0.0.1:9")
     down = create_app({"INDEX_DIR": str(tmp_path / "unused"), "TESTING": True}).test_client()
-    response = down.get("/api/search?q=嘉兴")
-    assert response.status_code == 503
-    assert response.get_json()["error"]["code"] == "backend_unavailable"
+    for path in ("/api/search?q=嘉兴", "/api/health"):
+        response = down.get(path)
+        assert response.status_code == 503, path
+        assert response.get_json()["error"]["code"] == "backend_unavailable"
+
+
+def test_web_app_counts_facets_on_opensearch(opensearch: Cluster, opensearch_engine: OpenSearchEngine,
+                                             whoosh_engine: Engine, monkeypatch: pytest.MonkeyPatch,
+                                             tmp_path: Path) -> None:
+    from test_facets import facet_links
+
+    from web import create_app
+
+    searches = ("q=南湖&facets=1", "q=嘉兴&per_article=1&facets=1", "q=source:嘉兴日报&facets=1")
+    whoosh = create_app({"INDEX_DIR": str(whoosh_engine.index_dir), "TESTING": True}).test_client()
+    expected = {args: whoosh.get(f"/api/search?{args}").get_json() for args in searches}  # before the env is set
+    for name, value in opensearch_env(opensearch.url, opensearch_engine.alias).items():
+        monkeypatch.setenv(name, value)
+    client = create_app({"INDEX_DIR": str(tmp_path / "unused"), "TESTING": True}).test_client()
+    assert client.get("/api/health").get_json()["backend"] == "opensearch"
+    for args in searches:
+        answer = client.get(f"/api/search?{args}").get_json()
+        assert answer["facets"] == expected[args]["facets"] and any(answer["facets"].values()), args
+        assert answer["facets_sampled"] is False
+    lake = client.get("/api/search?q=南湖&facets=1").get_json()["facets"]
+    assert [e["value"] for e in lake["source"]] == ["南湖晚报"]  # 嘉兴日报 holds no 南湖
+    assert "facets" not in client.get("/api/search?q=南湖").get_json()
+    page = client.get("/search?q=南湖").get_data(as_text=True)  # the page shows them too
+    assert set(facet_links(page, "source")) == {"南湖晚报"} and set(facet_links(page, "author")) == {"王小明"}

@@ -22,10 +22,10 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _object(properties: dict[str, Any], description: str = "") -> dict[str, Any]:
+def _object(properties: dict[str, Any], description: str = "", optional: tuple[str, ...] = ()) -> dict[str, Any]:
     schema: dict[str, Any] = {
         "type": "object",
-        "required": list(properties),
+        "required": [name for name in properties if name not in optional],
         "properties": properties,
         "additionalProperties": False,
     }
@@ -133,7 +133,32 @@ SCHEMAS: dict[str, Any] = {
                                                              "the index behind the alias)"},
             "articles": {"type": "integer", "minimum": 0},
             "paragraphs": {"type": "integer", "minimum": 0},
-        }
+            "cluster": _object(
+                {
+                    "name": STRING,
+                    "status": {"type": "string", "enum": ["green", "yellow", "red"]},
+                    "nodes": {"type": "integer", "minimum": 0},
+                    "data_nodes": {"type": "integer", "minimum": 0},
+                    "url": {"type": "string", "description": "SEARCHER_OPENSEARCH_URL, any password shown as ***"},
+                },
+                "only on OpenSearch: the cluster's health (_cluster/health)",
+            ),
+            "index": _object(
+                {
+                    "alias": {"type": "string", "description": "SEARCHER_OPENSEARCH_INDEX"},
+                    "name": {"type": "string", "description": "the index the alias points to"},
+                    "status": {"type": "string", "enum": ["green", "yellow"],
+                               "description": "a red index answers 503 instead"},
+                    "shards": {"type": "integer", "minimum": 1},
+                    "replicas": {"type": "integer", "minimum": 0},
+                    "unassigned_shards": {"type": "integer", "minimum": 0},
+                    "documents": {"type": "integer", "minimum": 0,
+                                  "description": "paragraph documents in its primary shards"},
+                },
+                "only on OpenSearch: the index behind the alias",
+            ),
+        },
+        optional=("cluster", "index"),
     ),
     "Error": _object(
         {
@@ -326,8 +351,11 @@ def openapi_document() -> dict[str, Any]:
             "/api/health": {
                 "get": {
                     "operationId": "health",
-                    "summary": "Which index generation is served and how big it is",
-                    "responses": {"200": _ok("the index is ready", "Health"), "503": _NO_INDEX},
+                    "summary": "Which backend and index generation is served, how big it is, and (on OpenSearch) "
+                               "the cluster's state",
+                    "responses": {"200": _ok("the index is ready", "Health"),
+                                  "503": _error("no index has been built yet, or (OpenSearch) the cluster cannot be "
+                                                "reached or the index behind the alias is red")},
                 }
             },
             **ADMIN_PATHS,

@@ -31,8 +31,8 @@ def _filters() -> dict[str, Any]:
 
 
 def _whoosh() -> bool:
-    """Whether the Whoosh backend serves: the newest articles, facets and related articles read its index, and
-    are left out on OpenSearch for now (docs/scale-out.md)."""
+    """Whether the Whoosh backend serves: the newest articles and related articles read its index, and are left
+    out on OpenSearch for now (docs/scale-out.md)."""
     return get_engine().backend == "whoosh"
 
 
@@ -58,7 +58,7 @@ def search() -> Any:
         params = replace(parse_search_args(request.args), q=query)
         if not params.q:
             return home()
-        result = _with_linked_citations(feeds.with_citations(discovered_search(params, fold=True, facets=_whoosh())))
+        result = _with_linked_citations(feeds.with_citations(discovered_search(params, fold=True, facets=True)))
     except BadQuery as exc:
         # A bad parameter is the reader's to fix: say so next to the form, with the form still filled in.
         page = render_template("search.html", params=SearchParams(q=query), filters=_filters(), result=None,

@@ -11,9 +11,11 @@ from ..search.engine import Engine
 
 def open_engine(index_dir: str | Path) -> Engine:
     """The Engine of the configured backend (SEARCHER_BACKEND): Whoosh reads `index_dir`; OpenSearch reads the
-    alias SEARCHER_OPENSEARCH_INDEX at SEARCHER_OPENSEARCH_URL."""
+    alias SEARCHER_OPENSEARCH_INDEX at SEARCHER_OPENSEARCH_URL, with the configured credentials and CA bundle."""
     if config.backend() == "opensearch":
+        from .opensearch.client import connect
         from .opensearch.engine import OpenSearchEngine
 
-        return OpenSearchEngine(config.opensearch_url(), config.opensearch_index())
+        settings = config.opensearch_settings()
+        return OpenSearchEngine(settings.url, settings.index, client=connect(settings))
     return Engine(index_dir)

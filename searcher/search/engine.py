@@ -29,7 +29,7 @@ from ..index import store
 from ..index.documents import article_of, attribution
 from ..index.documents import article_url as article_url  # where searcher.discovery imports it from
 from ..models import Article, Hit, SearchResult
-from .facets import FACETS, facet_counts
+from .facets import FACETS, Matched, facet_counts, sample_articles
 from .highlight import find_spans, highlight, mark
 from .plan import MAX_PHRASE_CHARS, MAX_PIECES, Builder, Filtered, QueryPlan, question_text
 from .rerank import DEPTH, NEAR_DEPTH, Candidate, alnum_bigrams, boost_near, idf_weights, rerank
@@ -287,13 +287,18 @@ class Engine:
         return SearchResult(query, min(total, TOTAL_LIMIT), page, size, took, hits, partial,
                             TRIMMED if plan.trimmed else "", counts, sampled, relation)
 
-    @staticmethod
-    def _facets(searcher: Any, basis: tuple[Q.Query | None, int | None]) -> tuple[dict[str, Any], bool]:
+    def _facets(self, searcher: Any, basis: tuple[Q.Query | None, int | None]) -> tuple[dict[str, Any], bool]:
         """Facet counts over every document the query that gave `total` matches, folded as it was."""
         query, per_article = basis
         if query is None:
             return {name: [] for name in FACETS}, False
-        return facet_counts(searcher, searcher.docs_for_query(query), per_article, _column)
+        articles, sampled = self._matched(searcher, query)
+        return facet_counts(articles, per_article), sampled
+
+    @staticmethod
+    def _matched(searcher: Any, query: Q.Query) -> tuple[dict[str, Matched], bool]:
+        """The articles `query` matches, for the facets (and whether only a sample was read)."""
+        return sample_articles(searcher, searcher.docs_for_query(query), _column)
 
     def _run(self, searcher: Any, parsed: ParsedQuery, plan: QueryPlan, builder: Builder,
              paging: Paging) -> tuple[list[Hit], int, bool, tuple[Q.Query | None, int | None]]:

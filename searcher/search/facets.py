@@ -4,15 +4,20 @@ A count is in the unit `total` uses: paragraphs, or at most `per_article` paragr
 are folded (a listing with no words folds to one per article). So a facet's count is the `total` that clicking it
 gives. Reporter names come from bylines by the byline grammar of `searcher.page.names`; the `author` filter matches a
 substring of the byline, so each listed reporter is recounted that way (a `陈曦` entry also counts `陈曦文`'s
-articles, exactly as `author=陈曦` would find them). Only the first `SAMPLE_LIMIT` matches are read when there are
-more: the counts are then of that sample and `sampled` says so, to keep a broad query fast.
+articles, exactly as `author=陈曦` would find them). Only `SAMPLE_LIMIT` matches are read when there are more: the
+counts are then of that sample and `sampled` says so, to keep a broad query fast.
+
+Each backend gathers the matched articles its own way (`Matched`: how many of an article's paragraphs match, and the
+article's source, date and byline): Whoosh from the first matching documents in index order (`sample_articles`),
+OpenSearch with aggregations (searcher/backends/opensearch/facets.py). `facet_counts` counts them for both.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -22,27 +27,50 @@ from ..page.names import byline_names
 TOP = 10
 SAMPLE_LIMIT = 50_000
 FACETS = ("source", "author", "year", "month")
+# What the facets read of an article (the same on every paragraph of it): each backend fetches these, once an article.
+ARTICLE_FIELDS = ("source", "date", "byline")
 
 
-def facet_counts(searcher: Any, docs: Iterable[int], per_article: int | None,
-                 column: Callable[[Any, str], Callable[[int], Any]]) -> tuple[dict[str, list[dict[str, Any]]], bool]:
-    """({"source"|"author"|"year"|"month": [{"value", "count"}...]}, sampled) for the matching document numbers `docs`,
-    folded to `per_article` per article when given. `column(searcher, name)` reads a sortable field."""
-    matched = list(islice(docs, SAMPLE_LIMIT + 1))
-    sampled = len(matched) > SAMPLE_LIMIT
-    article = column(searcher, "article_id")
-    per: Counter[str] = Counter(article(doc) for doc in matched[:SAMPLE_LIMIT])
-    weight = {aid: min(n, per_article) if per_article else n for aid, n in per.items()}
-    first: dict[str, int] = {}
-    for doc in matched[:SAMPLE_LIMIT]:
-        first.setdefault(article(doc), doc)
-    fields = {aid: searcher.stored_fields(doc) for aid, doc in first.items()}
+@dataclass(frozen=True)
+class Matched:
+    """One article among the counted matches: how many of its paragraphs match (in the sample) and its fields."""
+
+    paragraphs: int
+    fields: Mapping[str, str]
+
+
+def facet_counts(articles: Mapping[str, Matched], per_article: int | None) -> dict[str, list[dict[str, Any]]]:
+    """{"source"|"author"|"year"|"month": [{"value", "count"}...]} of the matched `articles` (by id), folded to
+    `per_article` per article when given. Every backend gathers the articles its own way and counts them here, so
+    the facets, their values and their order are decided once."""
+    weight = {aid: min(m.paragraphs, per_article) if per_article else m.paragraphs for aid, m in articles.items()}
+    fields = {aid: m.fields for aid, m in articles.items()}
     return {
         "source": _top(_count(weight, lambda aid: [fields[aid].get("source", "")])),
         "author": _authors(weight, {aid: fields[aid].get("byline", "") for aid in weight}),
         "year": _top(_count(weight, lambda aid: [fields[aid].get("date", "")[:4]])),
         "month": _top(_count(weight, lambda aid: [_month(fields[aid].get("date", ""))])),
-    }, sampled
+    }
+
+
+def sample_articles(searcher: Any, docs: Iterable[int],
+                    column: Callable[[Any, str], Callable[[int], Any]]) -> tuple[dict[str, Matched], bool]:
+    """The Whoosh backend's matched articles: of the first SAMPLE_LIMIT matching document numbers `docs` (in index
+    order), and whether there were more. `column(searcher, name)` reads a sortable field."""
+    matched = list(islice(docs, SAMPLE_LIMIT + 1))
+    sampled = len(matched) > SAMPLE_LIMIT
+    article = column(searcher, "article_id")
+    per: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for doc in matched[:SAMPLE_LIMIT]:
+        aid = article(doc)
+        per[aid] += 1
+        first.setdefault(aid, doc)
+    articles = {}
+    for aid, doc in first.items():
+        stored = searcher.stored_fields(doc)
+        articles[aid] = Matched(per[aid], {name: stored.get(name, "") for name in ARTICLE_FIELDS})
+    return articles, sampled
 
 
 def _month(iso: str) -> str:

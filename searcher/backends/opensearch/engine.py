@@ -15,9 +15,9 @@ from typing import Any
 from whoosh import query as Q
 
 from ...analysis.tokenizers import load_words, segment
-from ...errors import BackendUnavailable, BadQuery, NotFound
+from ...errors import BackendUnavailable, NotFound, redact
 from ...index.documents import article_of
-from ...models import Article, SearchResult
+from ...models import Article
 from ...search import engine as base
 from ...search.engine import Engine, _descending
 from ...search.plan import QUESTION_TERMS, Builder, Filtered, QueryPlan
@@ -25,6 +25,7 @@ from ...search.rerank import Candidate, idf_weights
 from ...search.syntax import ParsedQuery, parse_query
 from .client import DEFAULT_URL, connect, raise_unavailable, transient
 from .documents import decode, resources_of
+from .facets import matched_articles
 from .query import translate
 
 # OpenSearch's index.max_result_window: hits past the first 10,000 cannot be paged to (the Whoosh backend can).
@@ -121,7 +122,7 @@ def _folded_total(articles: dict[str, Any], per_article: int) -> int:
 
 class OpenSearchEngine(Engine):
     """An Engine whose index is the OpenSearch index behind `alias` (searcher/backends/opensearch/writer.py
-    writes it). Facets, the discovery features and `searcher add` through the web app are Whoosh-only for now."""
+    writes it). The discovery features and `searcher add` through the web app are Whoosh-only for now."""
 
     backend = "opensearch"
 
@@ -131,7 +132,7 @@ class OpenSearchEngine(Engine):
         self._builders: dict[str, tuple[Builder, Any]] = {}
 
     def _where(self) -> str:
-        return f"{self.alias!r} at {self.url}"
+        return f"{self.alias!r} at {redact(self.url)}"
 
     def _session(self) -> tuple[Session, Builder]:
         """The index behind the alias now, and the query builder of its analysis resources."""
@@ -154,6 +155,7 @@ class OpenSearchEngine(Engine):
     _searcher = _session  # Engine.search asks for `_searcher()`: a session stands in for a Whoosh searcher
 
     _collect = staticmethod(collect)
+    _matched = staticmethod(matched_articles)
 
     @staticmethod
     def _plan(searcher: Session, builder: Builder, parsed: ParsedQuery) -> QueryPlan:
@@ -172,13 +174,6 @@ class OpenSearchEngine(Engine):
             return {}
         counts = _counts(searcher, [("grams", gram) for gram in sorted(grams)])
         return idf_weights(grams, lambda g: counts[("grams", g)], counts[None])
-
-    def search(self, query: str, *, facets: bool = False, **options: Any) -> SearchResult:  # type: ignore[override]
-        """Engine.search on OpenSearch; facets are not counted here yet (BadQuery rather than a wrong count)."""
-        if facets:
-            raise BadQuery("facets are not available with the OpenSearch backend yet"
-                           "（OpenSearch 后端暂不支持分面统计）")
-        return super().search(query, **options)
 
     def highlight_terms(self, query: str) -> list[str]:
         if not query.strip():
@@ -199,13 +194,36 @@ class OpenSearchEngine(Engine):
         return article_of(article_id, docs)
 
     def health(self) -> dict[str, Any]:
+        """The Engine's health, with the cluster's state and the index behind the alias; BackendUnavailable (503)
+        when that index is red (a primary shard has no copy: searches would fail)."""
         session, _ = self._session()
+        cluster, index = self._state(session.index)
         response = session.search({"size": 0, "track_total_hits": True,
                                    "aggs": {"articles": {"cardinality": {
                                        "field": "article_id", "precision_threshold": CARDINALITY_EXACT}}}})
         return {"backend": self.backend, "generation": session.index,
                 "articles": response["aggregations"]["articles"]["value"],
-                "paragraphs": response["hits"]["total"]["value"]}
+                "paragraphs": response["hits"]["total"]["value"], "cluster": cluster, "index": index}
+
+    def _state(self, index: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The cluster (name, status, nodes, its URL without a password) and the index behind the alias (status,
+        shards, replicas, documents), from the cluster health and index stats APIs; a red index raises."""
+        try:
+            whole = self.client.cluster.health()
+            own = self.client.cluster.health(index=index, level="indices")["indices"][index]
+            red = own["status"] == "red"  # index stats leave out an index without active shards
+            documents = {} if red else self.client.indices.stats(index=index, metric="docs")["indices"][index]
+        except Exception as exc:
+            raise_unavailable(self._where(), exc)
+        if red:
+            raise BackendUnavailable(self._where(), f"its index {index} is red ({own['unassigned_shards']} "
+                                                    "unassigned shards): a primary shard has no live copy")
+        cluster = {"name": whole["cluster_name"], "status": whole["status"], "nodes": whole["number_of_nodes"],
+                   "data_nodes": whole["number_of_data_nodes"], "url": redact(self.url)}
+        return cluster, {"alias": self.alias, "name": index, "status": own["status"],
+                         "shards": own["number_of_shards"], "replicas": own["number_of_replicas"],
+                         "unassigned_shards": own["unassigned_shards"],
+                         "documents": documents["primaries"]["docs"]["count"]}
 
     def whoosh_searcher(self) -> tuple[str, Any]:
         raise BackendUnavailable(self._where(), "this feature needs the Whoosh backend")
