@@ -366,6 +366,31 @@ def test_a_rebuild_switches_the_alias_under_searchers(opensearch: Cluster, corpu
     assert len(client.indices.get(index=f"{alias}-*")) == 1  # the replaced indexes are gone
 
 
+def test_a_search_whose_index_a_rebuild_deleted_reads_the_new_one(opensearch: Cluster, corpus: Path) -> None:
+    """The race of a rebuild: a search resolved the alias, then the rebuild moved it and deleted that index. The
+    search and its multi-search read the index the alias names now; with nothing new behind the alias, the
+    deleted index is an outage (BackendUnavailable), never an empty answer."""
+    from searcher.backends.opensearch.engine import Session
+
+    client = opensearch.client()
+    alias = f"backend-race-{next(_names)}"
+    articles, resources = corpus_articles(corpus), load_resources(corpus)
+    old, _ = writer.rebuild(client, alias, articles[:-1], resources)
+    search, counts = Session(client, old, alias), Session(client, old, alias)
+    new, _ = writer.rebuild(client, alias, articles, resources)
+    body = {"query": {"match_all": {}}, "size": 0, "track_total_hits": True}
+    assert search.search(body)["hits"]["total"]["value"] == sum(len(a.paragraphs) for a, _ in articles)
+    assert search.index == new
+    assert [r["hits"]["total"]["value"] for r in counts.msearch([body])] == [search.search(body)["hits"]["total"]
+                                                                             ["value"]]
+    client.indices.delete(index=new)  # now the alias names nothing: no index to move to
+    for stranded in (Session(client, new, alias), Session(client, new, "")):
+        with pytest.raises(BackendUnavailable):
+            stranded.search(body)
+        with pytest.raises(BackendUnavailable):
+            stranded.msearch([body])
+
+
 def holding_in(articles: list[tuple[Article, str]], text: str) -> list[str]:
     return [f"{a.id}-p{p.number}" for a, _ in articles for p in a.paragraphs if text in normalize_text(p.text)]
 

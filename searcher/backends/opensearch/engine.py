@@ -35,12 +35,17 @@ MAX_ARTICLE_PARAGRAPHS = 10_000
 CARDINALITY_EXACT = 40_000
 
 
-@dataclass(frozen=True)
+@dataclass
 class Session:
-    """What one search reads: the client and the concrete index the alias pointed to when it began."""
+    """What one search reads: the client and the concrete index the alias pointed to when it began.
+
+    A rebuild moves the alias and then deletes the old index; a search that resolved the alias just before may
+    find its index gone. It then reads the index the alias names now (both are whole indexes of the corpus),
+    once; an index that is gone with nothing new behind the alias is an outage like any other."""
 
     client: Any
     index: str
+    alias: str = ""
 
     def search(self, body: dict[str, Any]) -> dict[str, Any]:
         """A search that never returns partial results: a response with failed shards (a node died between the
@@ -49,7 +54,7 @@ class Session:
             try:
                 response = self.client.search(index=self.index, body=body, allow_partial_search_results=False)
             except Exception as exc:
-                if attempt or not transient(exc):
+                if attempt or not (transient(exc) or self._moved(exc)):
                     raise_unavailable(self.index, exc)
                 continue
             if not response["_shards"].get("failed"):
@@ -58,17 +63,42 @@ class Session:
 
     def msearch(self, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Several searches of this index in one request; any that failed fails them all (as `search` would)."""
-        lines: list[dict[str, Any]] = []
-        for body in bodies:
-            lines += [{"index": self.index}, body]
+        for attempt in range(2):
+            lines: list[dict[str, Any]] = []
+            for body in bodies:
+                lines += [{"index": self.index}, body]
+            try:
+                responses = self.client.msearch(body=lines)["responses"]
+            except Exception as exc:
+                if attempt or not self._moved(exc):
+                    raise_unavailable(self.index, exc)
+                continue
+            failed = [r for r in responses if "error" in r or r.get("_shards", {}).get("failed")]
+            if not failed:
+                return responses
+            if attempt or not any(_gone(r) for r in failed) or not self._moved(None):
+                break
+        raise BackendUnavailable(self.index, f"a search failed: {str(failed[0])[:200]}")
+
+    def _moved(self, exc: BaseException | None) -> bool:
+        """Whether this session's index was deleted and the alias now names another one, which it then reads.
+        `exc` None: the caller saw the index gone in a response's body."""
+        from opensearchpy.exceptions import NotFoundError
+
+        if not self.alias or (exc is not None and not isinstance(exc, NotFoundError)):
+            return False
         try:
-            responses = self.client.msearch(body=lines)["responses"]
-        except Exception as exc:
-            raise_unavailable(self.index, exc)
-        failed = [r for r in responses if "error" in r or r.get("_shards", {}).get("failed")]
-        if failed:
-            raise BackendUnavailable(self.index, f"a search failed: {str(failed[0])[:200]}")
-        return responses
+            indexes = list(self.client.indices.get_alias(name=self.alias))
+        except Exception:
+            return False
+        if len(indexes) != 1 or indexes[0] == self.index:
+            return False
+        self.index = indexes[0]
+        return True
+
+
+def _gone(response: dict[str, Any]) -> bool:
+    return (response.get("error") or {}).get("type") == "index_not_found_exception"
 
 
 def _sort(newest: bool) -> list[Any]:
@@ -142,15 +172,25 @@ class OpenSearchEngine(Engine):
             raise_unavailable(self._where(), exc)
         if len(indexes) != 1:
             raise BackendUnavailable(self._where(), f"the alias points to {len(indexes)} indexes")
-        index = indexes[0]
+        session = Session(self.client, indexes[0], self.alias)
         with self._lock:
-            if index not in self._builders:
-                mapping = self.client.indices.get_mapping(index=index)[index]["mappings"]
+            if session.index not in self._builders:
+                mapping = self._mapping(session)
                 resources = resources_of(mapping)
-                self._builders = {index: (Builder(resources.synonyms), resources.words)}
-            builder, words = self._builders[index]
+                self._builders = {session.index: (Builder(resources.synonyms), resources.words)}
+            builder, words = self._builders[session.index]
         load_words(words)  # the corpus's user dictionary, for the plan's segmentation of the query
-        return Session(self.client, index), builder
+        return session, builder
+
+    def _mapping(self, session: Session) -> dict[str, Any]:
+        """The mapping of the session's index (read once per index), or of the next one if a rebuild deleted it."""
+        for attempt in range(2):
+            try:
+                return self.client.indices.get_mapping(index=session.index)[session.index]["mappings"]
+            except Exception as exc:
+                if attempt or not session._moved(exc):
+                    raise_unavailable(self._where(), exc)
+        raise AssertionError("unreachable")
 
     _searcher = _session  # Engine.search asks for `_searcher()`: a session stands in for a Whoosh searcher
 
