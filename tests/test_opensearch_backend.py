@@ -22,7 +22,7 @@ from searcher.backends.opensearch import writer
 from searcher.backends.opensearch.documents import index_body
 from searcher.backends.opensearch.engine import OpenSearchEngine
 from searcher.corpus.reading import load_corpus
-from searcher.errors import BackendUnavailable, NotFound
+from searcher.errors import BackendUnavailable, BadQuery, NotFound
 from searcher.index.build import build_index
 from searcher.models import Article, SearchResult
 from searcher.search.engine import Engine
@@ -141,6 +141,29 @@ def test_paging_walks_every_hit_once(backend: Engine) -> None:
     assert sorted(walked) == sorted(ids(whole)) and len(walked) == whole.total == len(holding(backend, "嘉兴"))
     assert [hit.rank for page in pages for hit in page.hits] == list(range(1, whole.total + 1))
     assert all(page.total == whole.total for page in pages)
+
+
+def test_pages_past_the_result_window_read_on_with_search_after(whoosh_engine: Engine,
+                                                                opensearch_engine: OpenSearchEngine,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a result window of 1 hit (OpenSearch's is 10,000), pages of every size still walk the hits in the
+    order one unwindowed request gives, none twice and none left out, and they are Whoosh's hits; folded pages
+    past the window are a clear BadQuery, not an empty page."""
+    from searcher.backends.opensearch import engine as opensearch
+
+    orders = ("relevance", "newest")
+    queries = [(query, sort) for query in ("嘉兴", "南湖") for sort in orders]
+    unwindowed = {key: opensearch_engine.search(key[0], sort=key[1], size=100) for key in queries}
+    monkeypatch.setattr(opensearch, "MAX_WINDOW", 1)
+    for (query, sort), whole in unwindowed.items():
+        assert whole.total > 2, "the fixture needs more hits than two windows"
+        assert ids(whole) == ids(whoosh_engine.search(query, sort=sort, size=100))
+        for size in (1, 2):
+            pages = [opensearch_engine.search(query, page=n, size=size, sort=sort)
+                     for n in range(1, whole.total // size + 2)]
+            assert [hit.id for page in pages for hit in page.hits] == [hit.id for hit in whole.hits]
+    with pytest.raises(BadQuery, match="folded"):
+        opensearch_engine.search("嘉兴", page=2, size=1, per_article=1)
 
 
 def test_a_page_past_the_hits_is_empty(backend: Engine) -> None:

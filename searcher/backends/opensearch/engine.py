@@ -15,7 +15,7 @@ from typing import Any
 from whoosh import query as Q
 
 from ...analysis.tokenizers import load_words, segment
-from ...errors import BackendUnavailable, NotFound, redact
+from ...errors import BackendUnavailable, BadQuery, NotFound, redact
 from ...index.documents import article_of
 from ...models import Article
 from ...search import engine as base
@@ -28,7 +28,7 @@ from .documents import decode, resources_of
 from .facets import matched_articles
 from .query import translate
 
-# OpenSearch's index.max_result_window: hits past the first 10,000 cannot be paged to (the Whoosh backend can).
+# OpenSearch's index.max_result_window: one request reads at most this many hits (deeper pages: search_after).
 MAX_WINDOW = 10_000
 MAX_ARTICLE_PARAGRAPHS = 10_000
 # Article counts (health) are exact up to about this many articles, approximate (HyperLogLog) beyond.
@@ -125,14 +125,14 @@ def collect(session: Session, query: Q.Query, filter: Q.Query | None, limit: int
     if filter is not None:
         query = Filtered(query, filter)
     sort = _sort(newest)
-    limit = min(limit, MAX_WINDOW)
-    body: dict[str, Any] = {"query": translate(query), "size": limit, "sort": sort, "track_scores": True,
-                            "track_total_hits": base.TOTAL_LIMIT + 1}
+    body: dict[str, Any] = {"query": translate(query), "size": min(limit, MAX_WINDOW), "sort": sort,
+                            "track_scores": True, "track_total_hits": base.TOTAL_LIMIT + 1}
     if not per_article:
-        response = session.search(body)
-        hits = response["hits"]["hits"]
-        total = response["hits"]["total"]["value"]
+        hits, total = _unfolded(session, body, limit)
     else:
+        if limit > MAX_WINDOW:
+            raise BadQuery(f"pages of results folded by article end at hit {MAX_WINDOW:,} on the OpenSearch "
+                           f"backend: narrow the search（OpenSearch 后端按文章折叠的结果只能翻到第 {MAX_WINDOW} 条）")
         body["collapse"] = {"field": "article_id", "inner_hits": {"name": "folded", "size": per_article,
                                                                    "sort": sort, "track_scores": True}}
         body["aggs"] = {"articles": {"terms": {"field": "article_id", "size": base.TOTAL_LIMIT + 1}}}
@@ -142,6 +142,21 @@ def collect(session: Session, query: Q.Query, filter: Q.Query | None, limit: int
         hits = sorted(grouped, key=_key(newest))[:limit]
         total = _folded_total(response["aggregations"]["articles"], per_article)
     return [Candidate(decode(hit["_source"]), hit["_score"] or 0.0) for hit in hits], total
+
+
+def _unfolded(session: Session, body: dict[str, Any], limit: int) -> tuple[list[dict[str, Any]], int]:
+    """The first `limit` hits in `body`'s order. Past OpenSearch's result window (index.max_result_window,
+    10,000) the next hits are read with `search_after` the last one's sort values: the sort ends with the article
+    id and paragraph, so no hit is skipped or read twice. Deep pages cost what they read, as on Whoosh."""
+    response = session.search(body)
+    hits, total = list(response["hits"]["hits"]), response["hits"]["total"]["value"]
+    page = response["hits"]["hits"]
+    while len(hits) < limit and len(page) == body["size"]:
+        body = {**body, "size": min(limit - len(hits), MAX_WINDOW), "search_after": page[-1]["sort"],
+                "track_total_hits": False}
+        page = session.search(body)["hits"]["hits"]
+        hits += page
+    return hits, total
 
 
 def _folded_total(articles: dict[str, Any], per_article: int) -> int:
