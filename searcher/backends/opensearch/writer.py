@@ -14,7 +14,7 @@ import re
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -110,15 +110,7 @@ def write(client: Any, index: str, articles: Iterable[tuple[Article, str]], reso
     """Bulk-index every paragraph of `articles` (with their files' content hashes) into `index`, then refresh;
     returns the number of paragraphs. Raises WriteFailed when any document was refused. `procs` analysing
     processes (see `_encoded`)."""
-    written = 0
-    batch: list[Any] = []
-    for action in _actions(index, articles, resources, procs):
-        batch.append(action)
-        if len(batch) >= 2 * BATCH:
-            written += _send(client, batch)
-            batch = []
-    if batch:
-        written += _send(client, batch)
+    written = send(client, _actions(index, articles, resources, procs))
     client.indices.refresh(index=index)
     return written
 
@@ -130,6 +122,28 @@ def _send(client: Any, batch: list[Any], lines: int = 2) -> int:
         failed = next(item for item in response["items"] if "error" in next(iter(item.values())))
         raise WriteFailed(f"OpenSearch refused a document: {failed}")
     return len(batch) // lines
+
+
+def document_actions(index: str, docs: Iterable[Mapping[str, Any]], analysers: dict[str, Any]) -> Iterator[Any]:
+    """Bulk lines indexing paragraph documents (searcher/index/documents.py), each routed by its article id."""
+    for doc in docs:
+        yield {"index": {"_index": index, "_id": doc["id"], "routing": doc["article_id"]}}
+        yield encode(doc, analysers)
+
+
+def send(client: Any, actions: Iterable[Any], lines: int = 2) -> int:
+    """Bulk requests of BATCH documents (`lines` lines each) until `actions` is used up; returns the documents
+    sent. Raises WriteFailed when any document was refused."""
+    sent = 0
+    batch: list[Any] = []
+    for action in actions:
+        batch.append(action)
+        if len(batch) >= lines * BATCH:
+            sent += _send(client, batch, lines)
+            batch = []
+    if batch:
+        sent += _send(client, batch, lines)
+    return sent
 
 
 def rebuild(client: Any, alias: str, articles: Iterable[tuple[Article, str]], resources: Resources,
