@@ -1,7 +1,7 @@
 """Writing the paragraph index on OpenSearch: a rebuild fills a new index and then moves the alias to it in one
 atomic `_aliases` call, so searches see the old index or the new one, never a half-filled one; a rebuild that
-fails or is interrupted deletes its unfinished index and leaves the alias where it was. Adding and removing
-articles go through the bulk and delete-by-query APIs on the index behind the alias.
+fails or is interrupted deletes its unfinished index and leaves the alias where it was. Removing articles goes
+through the bulk API on the index behind the alias; adding files is `adding.py`'s.
 
 Paragraphs are routed by article id, so every paragraph of an article lives on one shard: folding to a number
 of paragraphs per article (`collapse`) and the per-article totals are then exact on any number of shards.
@@ -26,7 +26,7 @@ from ...index.build import BuildReport, file_hash
 from ...index.documents import paragraph_documents
 from ...models import Article, Skipped
 from .client import raise_unavailable
-from .documents import encode, index_body, resources_of, tokenizers
+from .documents import encode, index_body, tokenizers
 
 BATCH = 500  # paragraphs per bulk request
 MAX_PARAGRAPHS = 10_000  # of one article (the default search window)
@@ -237,17 +237,6 @@ def live_index(client: Any, alias: str) -> str:
     if len(indexes) != 1:
         raise BackendUnavailable(repr(alias), f"it names {len(indexes)} indexes: build one with `searcher build`")
     return indexes[0]
-
-
-def add(client: Any, alias: str, articles: Iterable[tuple[Article, str]]) -> int:
-    """Index articles into the live index, replacing any earlier version of each (all its old paragraphs go,
-    so an article that lost paragraphs keeps none of them); returns the paragraphs written."""
-    index = live_index(client, alias)
-    resources = resources_of(client.indices.get_mapping(index=index)[index]["mappings"])
-    articles = list(articles)
-    for article, _ in articles:
-        _delete_article(client, index, article.id)
-    return write(client, index, articles, resources)
 
 
 def remove(client: Any, alias: str, article_ids: Iterable[str]) -> dict[str, int]:
