@@ -5,9 +5,14 @@ fails half-way leaves the corpus without the new files and the index answering a
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import os
+import signal
+import subprocess
+import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +35,7 @@ from web import create_app
 
 STATUS_KEYS = {"state", "started", "finished", "files_done", "files_total", "current", "articles", "paragraphs",
                "skipped", "generation", "error"}
+ROOT = Path(__file__).resolve().parent.parent
 _aliases = itertools.count()
 
 
@@ -169,6 +175,21 @@ def test_upload_api_on_both_backends(side: Side) -> None:
     assert api_ids(client, "海宁灯彩") and not list(side.corpus.rglob("空的*"))
 
 
+def test_the_admin_page_uploads_and_rebuilds_on_both_backends(side: Side) -> None:
+    client = admin_client(side)
+    data = {"token": TOKEN, "files": [(io.BytesIO(page("南湖菱", "南湖菱上市了，菱角鲜嫩。").encode()), "菱.md")]}
+    response = client.post("/admin/upload", data=data, content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert "已加入索引 1 篇文章" in response.get_data(as_text=True) and api_ids(client, "南湖菱上市")
+    response = client.post("/admin/rebuild", data={"token": TOKEN}, content_type="multipart/form-data")
+    assert response.status_code == 200 and "已开始重建索引" in response.get_data(as_text=True)
+    status = poll_until_finished(client)
+    assert status["state"] == "done", status
+    html = client.post("/admin/status", data={"token": TOKEN}).get_data(as_text=True)
+    assert "已完成" in html and status["generation"] in html
+    assert api_ids(client, "南湖菱上市")  # the upload is in the corpus the rebuild read
+
+
 def test_rebuild_api_switches_to_a_new_index_and_keeps_uploads(side: Side) -> None:
     client = admin_client(side)
     old = client.get("/api/health").get_json()["generation"]
@@ -298,3 +319,46 @@ def test_a_missing_corpus_is_refused_before_anything_is_written(os_side: Side, t
     with pytest.raises(Exception, match="nowhere does not exist"):
         ingest(target, [item])
     assert not (tmp_path / "nowhere").exists() and os_side.search("乌镇峰会") == set()
+
+
+HOLD_SEND = textwrap.dedent("""
+    import sys, time
+    from searcher.backends.opensearch import writer
+    from searcher.cli import main
+    real, calls = writer.send, []
+    def held(*args, **kwargs):
+        sent = real(*args, **kwargs)
+        calls.append(sent)
+        if len(calls) == 1:  # the new paragraphs are written (not yet the old ones deleted): stop here
+            print("written", flush=True)
+            time.sleep(120)
+        return sent
+    writer.send = held
+    sys.argv = ["searcher", *sys.argv[1:]]
+    main()
+""")
+
+
+def test_sigterm_in_the_middle_of_the_bulk_writes_undoes_them(os_side: Side, tmp_path: Path) -> None:
+    target, tide = with_tide(os_side)
+    before = snapshot(os_side, tide, "潮汐能电站", "地热能项目")
+    (os_side.corpus / "tide.md").write_text(page("潮汐", "地热能项目替换了第一段。"), encoding="utf-8")
+    new = tmp_path / "geo.md"
+    new.write_text(page("地热", "地热能项目开工。"), encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-c", HOLD_SEND, "add", str(os_side.corpus / "tide.md"), str(new)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env=os.environ | os_side.env)
+    try:
+        assert proc.stdout.readline().strip() == "written", proc.stderr.read()  # type: ignore[union-attr]
+        assert (os_side.corpus / "added" / "geo.md").is_file()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 128 + signal.SIGTERM
+        assert "nothing was added" in proc.stderr.read()  # type: ignore[union-attr]
+    finally:
+        proc.kill()
+        proc.stdout.close()  # type: ignore[union-attr]
+        proc.stderr.close()  # type: ignore[union-attr]
+    assert files_added(os_side) == []
+    assert snapshot(os_side, tide, "潮汐能电站", "地热能项目") == before
+    with target.writer(0):  # the lock died with its holder
+        pass
