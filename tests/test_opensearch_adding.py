@@ -100,6 +100,10 @@ def page(title: str, *paragraphs: str) -> str:
     return f"# {title}\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
+def files_added(side: Side) -> list[Path]:
+    return [p for p in (side.corpus / "added").rglob("*") if p.is_file()]
+
+
 def test_the_configuration_chooses_the_backend(side: Side) -> None:
     assert isinstance(side.target(), OpenSearchIndex if side.name == "opensearch" else WhooshIndex)
     assert side.target().corpus == side.corpus
@@ -140,6 +144,60 @@ def test_cli_add_new_unchanged_changed_and_refused(side: Side, tmp_path: Path) -
     assert f"skipped {incoming / 'empty.md'}: the file is empty" in refused.stderr
     assert f"skipped {incoming / 'tool.exe'}: unsupported file type .exe" in refused.stderr
     assert sorted(p.name for p in (side.corpus / "added").iterdir()) == ["tide.md"]  # neither entered the corpus
+
+
+def total(side: Side, text: str) -> int:
+    return side.engine().search(f'"{text}"').total
+
+
+def test_same_name_from_two_places_never_overwrites(side: Side, tmp_path: Path) -> None:
+    first = tmp_path / "dirA" / "report.md"
+    second = tmp_path / "dirB" / "report.md"
+    for path, word in ((first, "潮汐能电站"), (second, "地热能项目")):
+        path.parent.mkdir()
+        path.write_text(page(f"{word}报道", f"海盐县今年启动{word}建设，预计明年投入使用。"), encoding="utf-8")
+    target = side.target()
+    a, b = add_paths(target, [first]), add_paths(target, [second])
+    assert [o.file for o in a.outcomes + b.outcomes] == ["added/report.md", "added/report-2.md"]
+    assert (side.corpus / "added" / "report.md").read_bytes() == first.read_bytes()  # the first file untouched
+    assert total(side, "潮汐能电站") == 1 and total(side, "地热能项目") == 1
+    # The same bytes again are the same file: no third copy, nothing indexed twice.
+    again = add_paths(target, [second, first])
+    assert [(o.status, o.file) for o in again.outcomes] == [("unchanged", "added/report-2.md"),
+                                                            ("unchanged", "added/report.md")]
+    assert sorted(p.name for p in (side.corpus / "added").iterdir()) == ["report-2.md", "report.md"]
+    assert total(side, "地热能项目") == 1
+
+
+def test_a_tree_keeps_its_relative_paths(side: Side, tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    for sub, word in (("x", "潮汐能电站"), ("y", "地热能项目")):
+        (tree / sub).mkdir(parents=True)
+        (tree / sub / "report.md").write_text(page(f"{word}报道", f"海盐县启动{word}。"), encoding="utf-8")
+    target = side.target()
+    report = add_paths(target, [tree])
+    assert [o.file for o in report.outcomes] == ["added/tree/x/report.md", "added/tree/y/report.md"]
+    rebuilt = target.build(side.corpus, side.index)
+    assert rebuilt.articles == 6 and rebuilt.skipped == []
+
+
+def test_files_that_cannot_be_indexed_are_reported_and_never_copied(side: Side, tmp_path: Path) -> None:
+    outside = tmp_path / "incoming"
+    outside.mkdir()
+    (outside / "garbage.txt").write_bytes(b"\x00\x01\x02\xff" * 50)
+    (outside / "empty.md").write_bytes(b"")
+    (outside / "tool.exe").write_bytes(b"MZ\x90\x00")
+    (outside / "broken.jsonl").write_text("{not json\n", encoding="utf-8")
+    (outside / "good.md").write_text(page("好稿件", "海盐县启动潮汐能电站建设。"), encoding="utf-8")
+    target = side.target()
+    report = add_paths(target, [outside])
+    got = {Path(o.name).name: (o.status, o.code) for o in report.outcomes}
+    assert got == {"broken.jsonl": ("skipped", "no_articles"), "empty.md": ("skipped", "empty"),
+                   "garbage.txt": ("skipped", "unreadable"), "good.md": ("indexed", None),
+                   "tool.exe": ("skipped", "unsupported_type")}
+    assert all(s.reason for s in report.skipped) and len(report.skipped) == 4
+    assert [p.relative_to(side.corpus).as_posix() for p in files_added(side)] == ["added/incoming/good.md"]
+    assert target.build(side.corpus, side.index).skipped == []  # no later build trips over them
 
 
 def admin_client(side: Side) -> FlaskClient:
@@ -278,10 +336,6 @@ def with_tide(side: Side) -> tuple[OpenSearchIndex, str]:
     target = side.target()
     assert isinstance(target, OpenSearchIndex)
     return target, add_paths(target, [side.corpus / "tide.md"]).article_ids[0]
-
-
-def files_added(side: Side) -> list[Path]:
-    return [p for p in (side.corpus / "added").rglob("*") if p.is_file()]
 
 
 def test_a_bulk_failure_half_way_leaves_corpus_and_index_as_they_were(os_side: Side, tmp_path: Path) -> None:
