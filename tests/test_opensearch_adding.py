@@ -416,3 +416,14 @@ def test_sigterm_in_the_middle_of_the_bulk_writes_undoes_them(os_side: Side, tmp
     assert snapshot(os_side, tide, "潮汐能电站", "地热能项目") == before
     with target.writer(0):  # the lock died with its holder
         pass
+
+
+def test_a_rebuild_from_the_admin_page_keeps_the_shards_of_the_live_index(os_side: Side) -> None:
+    live, alias = os_side.cluster.client(), os_side.env["SEARCHER_OPENSEARCH_INDEX"]
+    writer.build(live, alias, os_side.corpus, shards=2)  # as `searcher build --shards 2` would
+    client = admin_client(os_side)
+    assert client.post("/api/rebuild", headers=AUTH).status_code == 202
+    status = poll_until_finished(client)
+    assert status["state"] == "done", status
+    settings = live.indices.get_settings(index=status["generation"])[status["generation"]]["settings"]["index"]
+    assert (settings["number_of_shards"], settings["number_of_replicas"]) == ("2", "0")
