@@ -161,7 +161,7 @@ def build(corpus: Path | None, index: Path | None, procs: int, wait: float, shar
     from .index.build import build_index, count_files
 
     if config.backend() == "opensearch":
-        _build_opensearch(config.corpus_dir(corpus), procs, shards, replicas)
+        _build_opensearch(config.corpus_dir(corpus), wait, procs=procs, shards=shards, replicas=replicas)
         return
     index_dir = config.index_dir(index)
     corpus_dir = _build_corpus(corpus, index_dir)
@@ -181,18 +181,17 @@ def _by_file(bar: Any) -> Callable[[str], None]:
     return advance
 
 
-def _build_opensearch(corpus_dir: Path, procs: int, shards: int, replicas: int) -> None:
-    """`build` with SEARCHER_BACKEND=opensearch: a new index behind the configured alias (see backends.opensearch),
-    analysed in `procs` processes."""
-    from .backends.opensearch import writer
-    from .backends.opensearch.client import connect
+def _build_opensearch(corpus_dir: Path, wait: float, **layout: int) -> None:
+    """`build` with SEARCHER_BACKEND=opensearch: a new index behind the configured alias, under the corpus's writer
+    lock (see backends.opensearch.adding); `layout` is its shards, replicas and analysing processes."""
+    from .backends import writable_index
     from .index.build import count_files
 
     alias = config.opensearch_index()
     stopped = f"the unfinished index was deleted and the alias {alias!r}, if any, still names the previous one"
     with stop_on_sigterm(stopped), _progress_bar(count_files(corpus_dir), "indexing") as bar:
-        report = writer.build(connect(), alias, corpus_dir, progress=_by_file(bar), shards=shards,
-                              replicas=replicas, procs=procs)
+        report = writable_index(config.index_dir(), corpus_dir).build(corpus_dir, None, progress=_by_file(bar),
+                                                                       wait=wait, **layout)
     _summary(report, "indexed")
     if report.skipped:
         sys.exit(2)
@@ -209,10 +208,12 @@ def add(paths: tuple[Path, ...], corpus: Path | None, index: Path | None, wait: 
     """Index new or changed article files. Files from outside the corpus the index was built from are copied into
     it (corpus/added/, keeping a directory's relative paths, never over another file); a file that cannot be
     indexed is reported and not copied."""
-    from .index.adding import SKIPPED, add_files
+    from .backends import writable_index
+    from .index.adding import SKIPPED, add_paths
 
+    target = writable_index(config.index_dir(index), config.given_corpus(corpus))
     with stop_on_sigterm("nothing was added and the files copied for it were removed"):
-        report = add_files(paths, config.given_corpus(corpus), config.index_dir(index), wait=wait)
+        report = add_paths(target, paths, wait=wait)
     _summary(report, "added")
     for outcome in report.outcomes:
         if outcome.status != SKIPPED:

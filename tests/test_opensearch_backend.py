@@ -469,17 +469,15 @@ def test_the_next_rebuild_deletes_what_a_killed_build_left(opensearch: Cluster, 
     assert sorted(client.indices.get(index=f"{alias}-*")) == sorted([new, other])
 
 
-def test_add_replaces_an_article_and_remove_deletes_it(opensearch: Cluster, corpus: Path) -> None:
+def test_remove_deletes_every_paragraph_of_an_article(opensearch: Cluster, corpus: Path) -> None:
+    """(Adding files, on both backends: tests/test_opensearch_adding.py.)"""
     client = opensearch.client()
     alias = f"backend-edit-{next(_names)}"
     articles = corpus_articles(corpus)
     writer.rebuild(client, alias, articles, load_resources(corpus))
     engine = OpenSearchEngine(opensearch.url, alias, client=client)
-    dawn = next(a for a, _ in articles if a.id == "dawn")
-    shorter = Article(**{**dawn.__dict__, "paragraphs": dawn.paragraphs[:1]})
-    assert writer.add(client, alias, [(shorter, "")]) == 1
-    assert len(engine.article("dawn").paragraphs) == 1
-    assert writer.remove(client, alias, ["dawn", "nowhere"]) == {"dawn": 1, "nowhere": 0}
+    assert len(engine.article("dawn").paragraphs) == 3
+    assert writer.remove(client, alias, ["dawn", "nowhere"]) == {"dawn": 3, "nowhere": 0}
     assert "dawn" not in {hit.article.id for hit in engine.search("晨曦", size=100).hits}
     assert engine.search("晨曦").hits and engine.search("光伏").hits
     with pytest.raises(NotFound):

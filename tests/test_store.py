@@ -163,10 +163,6 @@ def test_add_reports_bad_jsonl_lines_and_ids_of_unchanged_files(corpus, tmp_path
 # --- nothing lost or misplaced (issue 8) --------------------------------------------------------------------
 
 
-def markdown(title: str, body: str) -> str:
-    return f"# {title}\n\n{body}\n"
-
-
 def test_the_index_records_its_corpus_and_add_puts_files_there(corpus, tmp_path, monkeypatch):
     index = tmp_path / "index"
     build_index(corpus, index)
@@ -200,61 +196,6 @@ def test_add_to_another_corpus_is_refused_naming_both(corpus, tmp_path):
     assert str(corpus.resolve()) in str(refused.value) and str(other) in str(refused.value)
     assert list(other.iterdir()) == [] and not (corpus / "added").exists()
     assert Engine(index).search("乌镇峰会").total == 0
-
-
-def test_same_name_from_two_places_never_overwrites(corpus, tmp_path):
-    index = tmp_path / "index"
-    build_index(corpus, index)
-    first = tmp_path / "dirA" / "report.md"
-    second = tmp_path / "dirB" / "report.md"
-    for path, word in ((first, "潮汐能电站"), (second, "地热能项目")):
-        path.parent.mkdir()
-        path.write_text(markdown(f"{word}报道", f"海盐县今年启动{word}建设，预计明年投入使用。"), encoding="utf-8")
-    a, b = add_files([first], corpus, index), add_files([second], corpus, index)
-    assert [o.file for o in a.outcomes + b.outcomes] == ["added/report.md", "added/report-2.md"]
-    assert (corpus / "added" / "report.md").read_bytes() == first.read_bytes()  # the first file untouched
-    engine = Engine(index)
-    assert engine.search('"潮汐能电站"').total == 1 and engine.search('"地热能项目"').total == 1
-    # The same bytes again are the same file: no third copy, nothing indexed twice.
-    again = add_files([second, first], corpus, index)
-    assert [(o.status, o.file) for o in again.outcomes] == [("unchanged", "added/report-2.md"),
-                                                            ("unchanged", "added/report.md")]
-    assert sorted(p.name for p in (corpus / "added").iterdir()) == ["report-2.md", "report.md"]
-    assert engine.search('"地热能项目"').total == 1
-
-
-def test_a_tree_keeps_its_relative_paths(corpus, tmp_path):
-    index = tmp_path / "index"
-    build_index(corpus, index)
-    tree = tmp_path / "tree"
-    for sub, word in (("x", "潮汐能电站"), ("y", "地热能项目")):
-        (tree / sub).mkdir(parents=True)
-        (tree / sub / "report.md").write_text(markdown(f"{word}报道", f"海盐县启动{word}。"), encoding="utf-8")
-    report = add_files([tree], corpus, index)
-    assert [o.file for o in report.outcomes] == ["added/tree/x/report.md", "added/tree/y/report.md"]
-    rebuilt = build_index(corpus, index)
-    assert rebuilt.articles == 6 and rebuilt.skipped == []
-
-
-def test_files_that_cannot_be_indexed_are_reported_and_never_copied(corpus, tmp_path):
-    index = tmp_path / "index"
-    build_index(corpus, index)
-    outside = tmp_path / "incoming"
-    outside.mkdir()
-    (outside / "garbage.txt").write_bytes(b"\x00\x01\x02\xff" * 50)
-    (outside / "empty.md").write_bytes(b"")
-    (outside / "tool.exe").write_bytes(b"MZ\x90\x00")
-    (outside / "broken.jsonl").write_text("{not json\n", encoding="utf-8")
-    (outside / "good.md").write_text(markdown("好稿件", "海盐县启动潮汐能电站建设。"), encoding="utf-8")
-    report = add_files([outside], corpus, index)
-    got = {Path(o.name).name: (o.status, o.code) for o in report.outcomes}
-    assert got == {"broken.jsonl": ("skipped", "no_articles"), "empty.md": ("skipped", "empty"),
-                   "garbage.txt": ("skipped", "unreadable"), "good.md": ("indexed", None),
-                   "tool.exe": ("skipped", "unsupported_type")}
-    assert all(s.reason for s in report.skipped) and len(report.skipped) == 4
-    assert [p.relative_to(corpus).as_posix() for p in (corpus / "added").rglob("*") if p.is_file()] == [
-        "added/incoming/good.md"]
-    assert build_index(corpus, index).skipped == []  # no later build trips over them
 
 
 # --- generations: never reused, never half served, corruption named (issue 12) ------------------------------

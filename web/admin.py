@@ -6,9 +6,10 @@ so every admin path is an ordinary 404 in the ordinary shape. Scripts authentica
 as the form field `token` instead. Both are compared in constant time.
 
 Uploads are checked and parsed one by one, and the good ones become corpus files (`searcher.corpus.uploads`) in the
-corpus the index was built from and are indexed into the live generation (`searcher.index.adding`); a file that cannot
-be indexed is reported and never saved. A rebuild runs in the background (`searcher.index.jobs.Rebuilder`). The engine
-notices both on its next request, so searching never stops.
+corpus the index was built from and are indexed into the live index by `searcher.index.adding.ingest`, as `searcher add`
+does, on either backend; a file that cannot be indexed is reported and never saved. A rebuild runs in the background
+(`searcher.index.jobs.Rebuilder`, with the backend's build). The engine notices both on its next request, so searching
+never stops.
 """
 
 from __future__ import annotations
@@ -34,13 +35,14 @@ from werkzeug.exceptions import (
 )
 
 from searcher import config
+from searcher.backends import writable_index
 from searcher.corpus import uploads
 from searcher.errors import CorpusMismatch, DiskFull, IndexBusy, TooManyParagraphs
-from searcher.index import store
-from searcher.index.adding import SKIPPED, FileOutcome, Incoming, add_items
+from searcher.index.adding import SKIPPED, FileOutcome, Incoming, ingest
 from searcher.index.build import BuildReport, is_disk_full
 from searcher.index.jobs import Rebuilder
 from searcher.index.limits import Limits
+from searcher.index.writable import WritableIndex
 
 from . import security
 
@@ -106,17 +108,16 @@ def _no_store(response: Response) -> Response:
 # --- shared work --------------------------------------------------------------------------------------------
 
 
-def _dirs() -> tuple[Path, Path]:
-    """The corpus the index was built from (so uploads survive the next rebuild) and the index. A configured
-    corpus other than that one is a misconfiguration: 503 naming both, rather than files put where no build
-    will look. The built-in default `corpus` counts as not configured."""
+def _target() -> WritableIndex:
+    """The configured backend's index (`searcher.backends.writable_index`), whose corpus uploads go into: the one
+    the index was built from (so uploads survive the next rebuild), on OpenSearch the configured one. A configured
+    corpus other than the recorded one, or a missing one, is a misconfiguration: 503 naming it, rather than files
+    put where no build will look. The built-in default `corpus` counts as not configured."""
     index = Path(current_app.config["INDEX_DIR"])
     configured = current_app.config.get("CORPUS_DIR")
     given = None if not configured or Path(configured) == Path(config.DEFAULT_CORPUS) else Path(configured)
-    try:
-        return store.resolve_corpus(index, given, config.corpus_dir(configured)), index
-    except CorpusMismatch as exc:
-        raise ServiceUnavailable(str(exc)) from exc
+    with http_errors():
+        return writable_index(index, given, config.corpus_dir(configured))
 
 
 def lock_wait() -> float:
@@ -129,8 +130,9 @@ def get_rebuilder() -> Rebuilder:
     with _rebuilder_lock:
         rebuilder = app.extensions.get(_REBUILDER)
         if rebuilder is None:
-            corpus, index = _dirs()
-            rebuilder = app.extensions[_REBUILDER] = Rebuilder(corpus, index, wait=lock_wait())
+            target = _target()
+            rebuilder = app.extensions[_REBUILDER] = Rebuilder(target.corpus, Path(app.config["INDEX_DIR"]),
+                                                               wait=lock_wait(), build=target.build)
         return rebuilder
 
 
@@ -145,6 +147,8 @@ def http_errors() -> Iterator[None]:
         raise UnsupportedMediaType(str(exc)) from exc
     except uploads.UploadError as exc:  # an invalid JSON article
         raise BadRequest(str(exc)) from exc
+    except CorpusMismatch as exc:
+        raise ServiceUnavailable(str(exc)) from exc
     except IndexBusy as exc:
         raise Conflict(f"{exc}（已保存，请稍后重试）" if getattr(exc, "saved", None) else str(exc)) from exc
     except DiskFull as exc:
@@ -218,7 +222,7 @@ def all_refused(outcomes: list[FileOutcome]) -> HTTPException:
 
 def ingest_request() -> dict[str, Any]:
     """Check, save and index what this request carries: multipart files (field `files`) or JSON article(s)."""
-    corpus, index = _dirs()
+    target = _target()
     with http_errors():
         if request.mimetype == "multipart/form-data":
             items = received_files(request.files.getlist("files"))
@@ -226,7 +230,7 @@ def ingest_request() -> dict[str, Any]:
             items = received_articles(json_body())
         else:
             raise UnsupportedMediaType("send multipart/form-data with the field 'files', or a JSON article")
-        report = add_items(items, corpus, index, wait=lock_wait(), limits=Limits.from_env())
+        report = ingest(target, items, wait=lock_wait(), limits=Limits.from_env())
     return upload_result(report)
 
 

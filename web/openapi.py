@@ -303,7 +303,8 @@ ADMIN_PATHS: dict[str, Any] = {
          "409": _error("another writer is busy (the good files are saved; send again)"),
          "413": _error("a file too large, or more paragraphs than one request may add"),
          "415": _error("unsupported type"), "422": _error("no file held a readable article"),
-         "503": _error("no index, or the server's corpus is not the one the index was built from"),
+         "503": _error("no index, the server's corpus is not the one the index was built from (or is missing), or "
+                       "the OpenSearch cluster failed the write (nothing was added)"),
          "507": _error("the server's disk is full; nothing was added")},
         requestBody=_UPLOAD_BODY)},
     "/api/rebuild": {"post": _admin(

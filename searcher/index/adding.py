@@ -5,12 +5,17 @@
 - A file from outside the corpus is copied to `added/NAME`, or `added/DIR/PATH` for the files of a directory
   given to `add` (their relative paths kept). A name already taken by a different file gets `-2`, `-3`…
   (`report-2.md`); the same bytes under that name are the same file, never a second copy.
-- Every file is read and parsed before anything is copied, from a staging copy in the index directory: one that
-  cannot be indexed (unknown type, empty, unreadable, no article, too many paragraphs) is reported by name and
-  reason and never enters the corpus.
+- Every file is read and parsed before anything is copied, from a staging copy in a hidden folder (in the index
+  directory, or the corpus on OpenSearch): one that cannot be indexed (unknown type, empty, unreadable, no
+  article, too many paragraphs) is reported by name and reason and never enters the corpus.
 - All of that, and the paragraph limits (`searcher.index.limits`), happen before the writer lock is taken; under the
   lock the files are only placed and written. If another writer holds the lock, the good files are still placed
-  in the corpus (the next build or add indexes them) and IndexBusy says so.
+  in the corpus (the next build or add indexes them) and IndexBusy says so. If the write fails, the files this
+  request placed are removed again and the index is left as it was.
+
+All of this is the same for every backend (`ingest`); what the index holds of a file and how a file's paragraphs
+are replaced are the backend's (`searcher.index.writable.WritableIndex`; `searcher.backends.writable_index` picks
+the configured one).
 """
 
 from __future__ import annotations
@@ -22,14 +27,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import config
 from ..corpus import uploads
 from ..corpus.reading import discover_files, load_file
 from ..errors import DiskFull, IndexBusy, TooManyParagraphs, UnreadableFile
 from ..models import ParsedFile, Skipped
-from . import procwriter, store
-from .build import BuildReport, Progress, _add_parsed, is_disk_full
+from . import store
+from .build import BuildReport, Progress, is_disk_full
+from .documents import paragraph_documents
 from .limits import Limits, docx_paragraphs
+from .writable import Indexed, IndexReader, IndexWriter, WhooshIndex, WritableIndex
 
 INDEXED, UNCHANGED, SKIPPED = "indexed", "unchanged", "skipped"
 ADDED_DIR = "added"
@@ -82,12 +88,17 @@ class _Prepared:
 
 def add_files(paths: Iterable[Path], corpus_dir: Path | None, index_dir: Path, progress: Progress | None = None,
               wait: float = 0.0, limits: Limits | None = None) -> BuildReport:
-    """Index new or changed files into the live generation; unchanged files (same content hash) are skipped.
+    """Index new or changed files into the live Whoosh generation; unchanged files (same content hash) are skipped.
 
     `corpus_dir` None means the corpus recorded by the index; a different one raises CorpusMismatch."""
-    index_dir = Path(index_dir)
-    corpus = store.resolve_corpus(index_dir, None if corpus_dir is None else Path(corpus_dir), config.corpus_dir())
-    return add_items(_sources(paths, corpus), corpus, index_dir, progress=progress, wait=wait, limits=limits)
+    target = WhooshIndex(Path(index_dir), None if corpus_dir is None else Path(corpus_dir))
+    return add_paths(target, paths, progress=progress, wait=wait, limits=limits)
+
+
+def add_paths(target: WritableIndex, paths: Iterable[Path], *, progress: Progress | None = None, wait: float = 0.0,
+              limits: Limits | None = None) -> BuildReport:
+    """`searcher add PATH...` on any backend: each file or directory's files into `target.corpus` and the index."""
+    return ingest(target, _sources(paths, target.corpus), progress=progress, wait=wait, limits=limits)
 
 
 def _sources(paths: Iterable[Path], corpus: Path) -> Iterator[Path | Incoming | FileOutcome]:
@@ -113,51 +124,32 @@ def _read(path: Path, folder: str) -> Incoming | FileOutcome:
         return skipped(str(path), "unreadable", f"cannot read: {exc.strerror or exc}")
 
 
-def add_items(items: Iterable[Path | Incoming | FileOutcome], corpus: Path, index_dir: Path, *,
-              progress: Progress | None = None, wait: float = 0.0, limits: Limits | None = None) -> BuildReport:
-    """Prepare every item (outside the lock), check the request's size, then place and index the good ones."""
+def ingest(target: WritableIndex, items: Iterable[Path | Incoming | FileOutcome], *, progress: Progress | None = None,
+           wait: float = 0.0, limits: Limits | None = None) -> BuildReport:
+    """The one way files enter the corpus and the index, for `searcher add` and uploads on every backend: prepare
+    every item (outside the lock), check the request's size, then place and index the good ones."""
     limits = limits or Limits.from_env()
-    generation, _, searcher = _open(index_dir)  # IndexMissing / IndexCorrupt before anything is staged
+    corpus = target.corpus
     try:
-        with searcher, tempfile.TemporaryDirectory(prefix=store.STAGING_PREFIX, dir=index_dir) as tmp:
-            prepared = [_prepare(item, corpus, Path(tmp), limits, progress, searcher) for item in items]
+        # IndexMissing / IndexCorrupt / BackendUnavailable before anything is staged
+        with target.reader() as index, tempfile.TemporaryDirectory(prefix=store.STAGING_PREFIX,
+                                                                   dir=target.staging) as tmp:
+            prepared = [_prepare(item, corpus, Path(tmp), limits, progress, index) for item in items]
             total = sum(p.outcome.paragraphs for p in prepared if p.parsed is not None)
             problem = limits.request_problem(total)
             if problem:
                 raise TooManyParagraphs(problem)
             if not any(p.parsed is not None for p in prepared):  # nothing to write: no need to wait for the lock
-                report = BuildReport(generation.name)
+                report = BuildReport(index.name)
                 for p in prepared:
                     _settle(report, p, (p.outcome.articles, p.outcome.paragraphs))
                 return report
-            return _locked_add(prepared, corpus, index_dir, Path(tmp), wait, limits)
+            return _locked_add(target, prepared, Path(tmp), wait, limits)
     except OSError as exc:
         if not is_disk_full(exc):
             raise
-        raise DiskFull(exc.filename or str(index_dir), "nothing was added and the index is unchanged; free space "
+        raise DiskFull(exc.filename or target.where, "nothing was added and the index is unchanged; free space "
                        "on that disk and try again") from exc
-
-
-def _open(index_dir: Path) -> tuple[Path, Any, Any]:
-    """The live generation, its index and a searcher of it; IndexCorrupt when it cannot be read."""
-    generation = store.require_generation(index_dir)
-    ix = store.open_generation(index_dir, generation)
-    try:
-        return generation, ix, ix.searcher()  # a truncated segment fails here
-    except Exception as exc:
-        raise store.unreadable(index_dir, generation, exc) from exc
-
-
-Indexed = tuple[list[str], int]  # article ids and paragraphs the index holds for one file
-
-
-def _indexed(searcher: Any, rel: str, content_hash: str) -> Indexed | None:
-    """What the index holds of corpus file `rel` when it holds exactly these bytes of it, else None."""
-    stored = searcher.document(file=rel)
-    if not stored or stored["file_hash"] != content_hash:
-        return None
-    docs = list(searcher.documents(file=rel))
-    return sorted({d["article_id"] for d in docs}), len(docs)
 
 
 def _settle(report: BuildReport, p: _Prepared, indexed: Indexed | None) -> bool:
@@ -174,37 +166,47 @@ def _settle(report: BuildReport, p: _Prepared, indexed: Indexed | None) -> bool:
     return True
 
 
-def _locked_add(prepared: list[_Prepared], corpus: Path, index_dir: Path, tmp: Path, wait: float,
+def _locked_add(target: WritableIndex, prepared: list[_Prepared], tmp: Path, wait: float,
                 limits: Limits) -> BuildReport:
+    """Under the writer lock: place and write every file; a write that fails removes the files it placed."""
+    corpus = target.corpus
+    created: list[Path] = []
     try:
-        with store.writer_lock(index_dir, wait=wait):
-            return _write(prepared, corpus, index_dir, tmp, limits)
-    except IndexBusy as exc:  # only taking the lock raises it
+        with target.writer(wait) as index:
+            report = BuildReport(index.name)
+            for p in prepared:
+                _write_one(index, p, corpus, tmp, report, created, limits)
+        return report
+    except IndexBusy as exc:  # only taking the lock raises it, before anything was placed
         placed = [_place(p, corpus, tmp, [], limits).outcome.file or "" for p in prepared if p.parsed is not None]
         busy = IndexBusy(f"{exc}. Saved in the corpus as {', '.join(placed)}, not yet indexed: "
                          "add or send them again when it has finished")
         busy.saved = placed  # type: ignore[attr-defined]
         raise busy from exc
+    except BaseException:
+        for path in created:  # the request failed as a whole: leave the corpus as it was
+            path.unlink(missing_ok=True)
+        raise
 
 
 # --- before the lock: read, check, parse ------------------------------------------------------------------
 
 
 def _prepare(item: Path | Incoming | FileOutcome, corpus: Path, tmp: Path, limits: Limits,
-             progress: Progress | None, searcher: Any) -> _Prepared:
+             progress: Progress | None, index: IndexReader) -> _Prepared:
     """Everything about one file that needs no lock: read, refuse, find its place, skip if already indexed, parse."""
     if isinstance(item, FileOutcome):
         return _Prepared(item)
     if progress:
         progress(item.label if isinstance(item, Incoming) else str(item))
     if isinstance(item, Path):
-        return _prepare_in_place(item, corpus.resolve(), limits, searcher)
+        return _prepare_in_place(item, corpus.resolve(), limits, index)
     refusal = _refusal(item, limits)
     if refusal is not None:
         return _Prepared(refusal)
     target = uploads.choose_target(corpus / item.folder, item.name, item.data)
     rel = target.relative_to(corpus).as_posix()
-    indexed = _indexed(searcher, rel, _sha1(item.data)) if target.exists() else None
+    indexed = index.indexed(rel, _sha1(item.data)) if target.exists() else None
     if indexed is not None:  # sent again: the same bytes, already in the corpus and indexed
         return _Prepared(FileOutcome(item.label, file=rel, articles=indexed[0], paragraphs=indexed[1]),
                          content_hash=_sha1(item.data), unchanged=True)
@@ -216,14 +218,14 @@ def _prepare(item: Path | Incoming | FileOutcome, corpus: Path, tmp: Path, limit
     return _parse(prepared, staged, tmp, limits)
 
 
-def _prepare_in_place(path: Path, root: Path, limits: Limits, searcher: Any) -> _Prepared:
+def _prepare_in_place(path: Path, root: Path, limits: Limits, index: IndexReader) -> _Prepared:
     """A file already in the corpus: indexed where it is (and never removed from it, whatever its outcome)."""
     outcome = FileOutcome(str(path), file=path.resolve().relative_to(root).as_posix())
     try:
         content_hash = _sha1(path.read_bytes())
     except OSError as exc:
         return _Prepared(skipped(str(path), "unreadable", f"cannot read: {exc.strerror or exc}"))
-    indexed = _indexed(searcher, outcome.file or "", content_hash)
+    indexed = index.indexed(outcome.file or "", content_hash)
     if indexed is not None:
         outcome.articles, outcome.paragraphs = indexed
         return _Prepared(outcome, content_hash=content_hash, unchanged=True)
@@ -271,41 +273,34 @@ def _parse(prepared: _Prepared, path: Path, root: Path, limits: Limits) -> _Prep
 # --- under the lock: place and write ----------------------------------------------------------------------
 
 
-def _write(prepared: list[_Prepared], corpus: Path, index_dir: Path, tmp: Path, limits: Limits) -> BuildReport:
-    generation, ix, searcher = _open(index_dir)
-    report = BuildReport(generation.name)
-    created: list[Path] = []
-    with searcher:
-        writer = procwriter.writer(ix, limitmb=256)
-        try:
-            for p in prepared:
-                _write_one(writer, searcher, p, corpus, tmp, report, created, limits)
-            writer.commit()
-        except BaseException:
-            procwriter.cancel(writer)
-            for path in created:  # the request failed as a whole: leave the corpus as it was
-                path.unlink(missing_ok=True)
-            raise
-    return report
-
-
-def _write_one(writer: Any, searcher: Any, p: _Prepared, corpus: Path, tmp: Path, report: BuildReport,
+def _write_one(index: IndexWriter, p: _Prepared, corpus: Path, tmp: Path, report: BuildReport,
                created: list[Path], limits: Limits) -> None:
     if p.staged is not None:
         p = _place(p, corpus, tmp, created, limits)
     rel = p.outcome.file or ""
-    if _settle(report, p, _indexed(searcher, rel, p.content_hash) if p.pending else None):
+    if _settle(report, p, index.indexed(rel, p.content_hash) if p.pending else None):
         return
     if p.parsed is None:  # unchanged when prepared, changed since by someone else: parse it where it is now
         report.outcomes.pop()
         p = _parse(p, corpus.resolve() / rel, corpus.resolve(), limits)
         if _settle(report, p, None):
             return
-    report.removed += writer.delete_by_term("file", rel)
     first = len(report.article_ids)
-    _add_parsed(writer, p.parsed, p.content_hash, report)  # type: ignore[arg-type]
+    _add_parsed(index, rel, p.parsed, p.content_hash, report)  # type: ignore[arg-type]
     p.outcome.articles = report.article_ids[first:]
     report.skipped += [Skipped(b["path"], b["reason"]) for b in p.parsed.meta.get("skipped_lines", [])]  # type: ignore[union-attr]
+
+
+def _add_parsed(index: IndexWriter, rel: str, parsed: ParsedFile, content_hash: str, report: BuildReport) -> None:
+    """Replace the paragraphs of corpus file `rel` with those of its parsed articles, and count them."""
+    docs: list[dict[str, Any]] = []
+    for article in parsed.articles:
+        docs += paragraph_documents(article, content_hash)
+        report.articles += 1
+        report.article_ids.append(article.id)
+    report.files += 1
+    report.paragraphs += len(docs)
+    report.removed += index.replace(rel, docs)
 
 
 def _place(p: _Prepared, corpus: Path, tmp: Path, created: list[Path], limits: Limits) -> _Prepared:
@@ -324,9 +319,11 @@ def _place(p: _Prepared, corpus: Path, tmp: Path, created: list[Path], limits: L
 
 
 class _NothingIndexed:
-    """A searcher stand-in for re-preparing a file under the lock, where `_write_one` checks the real index."""
+    """An index stand-in for re-preparing a file under the lock, where `_write_one` checks the real index."""
 
-    def document(self, **_: Any) -> None:
+    name = ""
+
+    def indexed(self, rel: str, content_hash: str) -> None:
         return None
 
 

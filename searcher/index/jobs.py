@@ -1,9 +1,10 @@
 """A full rebuild in a background thread, so a web request can start one and come back for its progress.
 
-The build itself is `searcher.index.build.build_index`: it writes a new generation beside the live one and
-switches to it only when complete, so searches keep being answered from the old generation meanwhile.
-One `Rebuilder` runs at most one build at a time in its process; across processes the index's writer lock
-decides, and a build refused by it (IndexBusy) is reported as failed with the lock holder in the message.
+The build is the backend's (`searcher.index.writable.WritableIndex.build`; by default `build_index`). It writes a
+new generation (on OpenSearch a new index) beside the live one and switches to it only when complete, so searches
+keep being answered from the old one meanwhile. One `Rebuilder` runs at most one build at a time in its process;
+across processes the writer lock decides, and a build refused by it (IndexBusy) is reported as failed with the
+lock holder in the message.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _now() -> str:
 
 
 class Rebuilder:
-    """Runs `build_index(corpus_dir, index_dir)` in a thread and keeps its status; thread-safe.
+    """Runs `build(corpus_dir, index_dir)` (by default `build_index`) in a thread and keeps its status; thread-safe.
 
     `wait` is how long the build waits for another writer (an `add`, another process's build) before giving
     up; `on_file` is called with each file's path just before it is read (tests use it to hold a build).

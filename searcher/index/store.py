@@ -234,10 +234,18 @@ def discard_abandoned(index_dir: Path) -> list[Path]:
     or more ago go too (a younger one may belong to an add still reading its files). Call under the lock."""
     live = _number(_named_generation(index_dir) or "")
     doomed = [g for g in generations(index_dir) if _number(g) > live]
-    cutoff = time.time() - STALE_STAGING_SECONDS
-    doomed += [p for p in index_dir.glob(f"{STAGING_PREFIX}*") if p.is_dir() and p.stat().st_mtime < cutoff]
     for gen in doomed:
         discard(gen)
+    return doomed + discard_stale_staging(index_dir)
+
+
+def discard_stale_staging(directory: Path) -> list[Path]:
+    """Delete the staging folders in `directory` of adds killed a day or more ago (a younger one may belong to an
+    add still reading its files). Call under the writer lock."""
+    cutoff = time.time() - STALE_STAGING_SECONDS
+    doomed = [p for p in directory.glob(f"{STAGING_PREFIX}*") if p.is_dir() and p.stat().st_mtime < cutoff]
+    for path in doomed:
+        discard(path)
     return doomed
 
 
@@ -273,7 +281,15 @@ def close_inherited_locks() -> None:
 def writer_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
     """Hold the index's writer lock; wait up to `wait` seconds, then raise IndexBusy naming the holder."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    lock_path = index_dir / LOCK
+    with file_lock(index_dir / LOCK, f"is writing {index_dir}", wait):
+        yield
+
+
+@contextmanager
+def file_lock(lock_path: Path, doing: str, wait: float = 0.0) -> Iterator[None]:
+    """Hold an exclusive `flock` on `lock_path` (created if missing), which dies with its holder; wait up to `wait`
+    seconds, then raise IndexBusy: "another build or add (pid N) `doing`". The OpenSearch backend's writers lock a
+    file in the corpus with it (searcher/backends/opensearch/adding.py)."""
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + wait
     acquired = False
@@ -287,8 +303,7 @@ def writer_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
                     raise
                 if time.monotonic() >= deadline:
                     raise IndexBusy(
-                        f"another build or add (pid {_holder(lock_path)}) is writing {index_dir}; "
-                        "try again when it has finished"
+                        f"another build or add (pid {_holder(lock_path)}) {doing}; try again when it has finished"
                     ) from None
                 time.sleep(0.2)
         acquired = True

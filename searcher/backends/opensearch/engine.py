@@ -167,7 +167,7 @@ def _folded_total(articles: dict[str, Any], per_article: int) -> int:
 
 class OpenSearchEngine(Engine):
     """An Engine whose index is the OpenSearch index behind `alias` (searcher/backends/opensearch/writer.py
-    writes it). The discovery features and `searcher add` through the web app are Whoosh-only for now."""
+    writes it; `adding.py` adds files to it). The discovery features are Whoosh-only for now."""
 
     backend = "opensearch"
 

@@ -1,7 +1,7 @@
 """Writing the paragraph index on OpenSearch: a rebuild fills a new index and then moves the alias to it in one
 atomic `_aliases` call, so searches see the old index or the new one, never a half-filled one; a rebuild that
-fails or is interrupted deletes its unfinished index and leaves the alias where it was. Adding and removing
-articles go through the bulk and delete-by-query APIs on the index behind the alias.
+fails or is interrupted deletes its unfinished index and leaves the alias where it was. Removing articles goes
+through the bulk API on the index behind the alias; adding files is `adding.py`'s.
 
 Paragraphs are routed by article id, so every paragraph of an article lives on one shard: folding to a number
 of paragraphs per article (`collapse`) and the per-article totals are then exact on any number of shards.
@@ -14,7 +14,7 @@ import re
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from ...index.build import BuildReport, file_hash
 from ...index.documents import paragraph_documents
 from ...models import Article, Skipped
 from .client import raise_unavailable
-from .documents import encode, index_body, resources_of, tokenizers
+from .documents import encode, index_body, tokenizers
 
 BATCH = 500  # paragraphs per bulk request
 MAX_PARAGRAPHS = 10_000  # of one article (the default search window)
@@ -110,15 +110,7 @@ def write(client: Any, index: str, articles: Iterable[tuple[Article, str]], reso
     """Bulk-index every paragraph of `articles` (with their files' content hashes) into `index`, then refresh;
     returns the number of paragraphs. Raises WriteFailed when any document was refused. `procs` analysing
     processes (see `_encoded`)."""
-    written = 0
-    batch: list[Any] = []
-    for action in _actions(index, articles, resources, procs):
-        batch.append(action)
-        if len(batch) >= 2 * BATCH:
-            written += _send(client, batch)
-            batch = []
-    if batch:
-        written += _send(client, batch)
+    written = send(client, _actions(index, articles, resources, procs))
     client.indices.refresh(index=index)
     return written
 
@@ -130,6 +122,28 @@ def _send(client: Any, batch: list[Any], lines: int = 2) -> int:
         failed = next(item for item in response["items"] if "error" in next(iter(item.values())))
         raise WriteFailed(f"OpenSearch refused a document: {failed}")
     return len(batch) // lines
+
+
+def document_actions(index: str, docs: Iterable[Mapping[str, Any]], analysers: dict[str, Any]) -> Iterator[Any]:
+    """Bulk lines indexing paragraph documents (searcher/index/documents.py), each routed by its article id."""
+    for doc in docs:
+        yield {"index": {"_index": index, "_id": doc["id"], "routing": doc["article_id"]}}
+        yield encode(doc, analysers)
+
+
+def send(client: Any, actions: Iterable[Any], lines: int = 2) -> int:
+    """Bulk requests of BATCH documents (`lines` lines each) until `actions` is used up; returns the documents
+    sent. Raises WriteFailed when any document was refused."""
+    sent = 0
+    batch: list[Any] = []
+    for action in actions:
+        batch.append(action)
+        if len(batch) >= lines * BATCH:
+            sent += _send(client, batch, lines)
+            batch = []
+    if batch:
+        sent += _send(client, batch, lines)
+    return sent
 
 
 def rebuild(client: Any, alias: str, articles: Iterable[tuple[Article, str]], resources: Resources,
@@ -223,17 +237,6 @@ def live_index(client: Any, alias: str) -> str:
     if len(indexes) != 1:
         raise BackendUnavailable(repr(alias), f"it names {len(indexes)} indexes: build one with `searcher build`")
     return indexes[0]
-
-
-def add(client: Any, alias: str, articles: Iterable[tuple[Article, str]]) -> int:
-    """Index articles into the live index, replacing any earlier version of each (all its old paragraphs go,
-    so an article that lost paragraphs keeps none of them); returns the paragraphs written."""
-    index = live_index(client, alias)
-    resources = resources_of(client.indices.get_mapping(index=index)[index]["mappings"])
-    articles = list(articles)
-    for article, _ in articles:
-        _delete_article(client, index, article.id)
-    return write(client, index, articles, resources)
 
 
 def remove(client: Any, alias: str, article_ids: Iterable[str]) -> dict[str, int]:
