@@ -8,7 +8,13 @@ from typo_cases import DEVELOPMENT, HELD_OUT
 from whoosh import index as whoosh_index
 
 from searcher.discovery.spelling import suggest_correction
-from searcher.discovery.vocabulary import Vocabulary, cached_vocabulary, fuzzy_syllable, word_pinyin
+from searcher.discovery.vocabulary import (
+    Vocabulary,
+    cached_vocabulary,
+    char_readings,
+    fuzzy_syllable,
+    word_pinyin,
+)
 from searcher.index import store
 
 
@@ -65,6 +71,15 @@ def test_fuzzy_pinyin_folds_common_confusions() -> None:
     assert [fuzzy_syllable(s) for s in ("lv", "zhang", "ning", "nan", "shi")] == ["lu", "zan", "lin", "lan", "si"]
     assert word_pinyin("隆基绿能") == ["long", "ji", "lv", "neng"]
     assert word_pinyin("重庆") == ["chong", "qing"]
+
+
+def test_a_han_character_without_a_reading_is_no_error_and_no_suggestion(vocab: Vocabulary) -> None:
+    """鿋 is a Han character pypinyin has no reading for: it has no homophones (it used to raise IndexError);
+    a run of it alone gets no correction, and one beside index words may still get one by its context."""
+    assert char_readings("鿋") == set() and {"xin", "han"} <= char_readings("行")
+    assert suggest_correction("鿋鿋", vocab) is None
+    fixed = suggest_correction("嘉兴鿋", vocab)
+    assert fixed is None or (vocab.text is not None and vocab.text.count(fixed) > 0)
 
 
 def test_vocabulary_is_cached_per_generation(searcher) -> None:

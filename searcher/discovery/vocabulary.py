@@ -87,10 +87,11 @@ def _piece_pinyin(piece: str) -> tuple[str, ...]:
 
 @functools.cache
 def char_readings(char: str) -> set[str]:
-    """Every fuzzy toneless reading of one character (行 -> xin, han)."""
+    """Every fuzzy toneless reading of one character (行 -> xin, han); none for a character pypinyin has no
+    reading of (punctuation, Latin, some rare Han characters such as 鿋)."""
     pypinyin = _pypinyin()
-    readings = pypinyin.pinyin(char, style=pypinyin.Style.NORMAL, heteronym=True, errors="ignore")[0]
-    return {fuzzy_syllable(s) for s in readings}
+    readings = pypinyin.pinyin(char, style=pypinyin.Style.NORMAL, heteronym=True, errors="ignore")
+    return {fuzzy_syllable(s) for s in readings[0]} if readings else set()
 
 
 @dataclass
