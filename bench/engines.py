@@ -63,10 +63,10 @@ class SearcherEngine(peers.Engine):
 
 
 class OpenSearchBackend(SearcherEngine):
-    """The OpenSearch backend (searcher/backends/opensearch): the corpus read and analysed by this engine, sent
-    pre-tokenized in bulk into a new index behind an alias (one shard, no replica: one node on this machine), then
-    searched through `OpenSearchEngine`, the same plan and highlights as `searcher`. Its index size is the
-    cluster's store size of that index; the node's own memory is measured by bench/run.py."""
+    """The OpenSearch backend (searcher/backends/opensearch): the corpus read and analysed by this engine (in the
+    CLI's default two processes), sent pre-tokenized in bulk into a new index behind an alias (one shard, no
+    replica: one node on this machine), then searched through `OpenSearchEngine`, the same plan and highlights as
+    `searcher`. Its index size is the cluster's store size of that index; the node's memory is bench/run.py's."""
 
     name = OPENSEARCH
     alias = "bench"
@@ -79,11 +79,12 @@ class OpenSearchBackend(SearcherEngine):
 
         self.url = os.environ["BENCH_OPENSEARCH_URL"]
         self.client, self._writer, self._engine_class = connect(self.url), writer, OpenSearchEngine
+        self.procs = min(2, os.cpu_count() or 1)  # analysing processes: the CLI's default
         self.engine: Any = None
         self.paragraphs = 0
 
     def build_corpus(self, corpus: Path) -> None:
-        report = self._writer.build(self.client, self.alias, corpus)
+        report = self._writer.build(self.client, self.alias, corpus, procs=self.procs)  # as `searcher build`
         self.paragraphs = report.paragraphs
         self.engine = self._engine_class(self.url, self.alias, client=self.client)
         self.engine.warm_up()
