@@ -114,8 +114,8 @@ def test_the_locustfile_runs_under_the_locust_command_and_fails_on_a_malformed_a
     MALFORMED[harness.QUERIES[0]] = ((200, "application/json", json.dumps(answer("x", partial=None))), "result keys")
     try:
         done = subprocess.run([str(Path(sys.executable).with_name("locust")), "-f", str(harness.LOCUSTFILE),
-                               "--headless", "-u", "2", "-r", "2", "-t", "2s", "-H", answers, "--csv",
-                               str(tmp_path / "run"), "--only-summary"], capture_output=True, text=True, timeout=60)
+                               "--headless", "-u", "2", "-r", "2", "-t", "6s", "-H", answers, "--csv",
+                               str(tmp_path / "run"), "--only-summary"], capture_output=True, text=True, timeout=120)
     finally:
         del MALFORMED[harness.QUERIES[0]]
     assert done.returncode == 1, done.stderr[-2000:]
