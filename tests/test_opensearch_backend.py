@@ -609,7 +609,7 @@ def test_cli_builds_and_searches_on_opensearch(opensearch: Cluster, corpus: Path
     assert state["backend"] == "opensearch" and state["cluster"]["status"] in ("green", "yellow")
     assert state["cluster"]["nodes"] == 1 and state["index"]["alias"] == env["SEARCHER_OPENSEARCH_INDEX"]
     assert (state["index"]["name"], state["index"]["documents"]) == (state["generation"], 11)
-    assert (state["index"]["shards"], state["index"]["replicas"]) == (1, 0)
+    assert (state["index"]["shards"], state["index"]["replicas"]) == (2, 0)  # as built above
     text = run("stats", env=env).stdout
     assert f"cluster.status: {state['cluster']['status']}" in text and "index.documents: 11" in text
     data = json.loads(found.stdout)
