@@ -176,8 +176,7 @@ def _ready(client: Any, index: str, replicas: int) -> None:
     alias never moves to an index less safe than asked for. On a cluster with too few nodes for `replicas`, or
     when copying takes longer than REPLICA_WAIT, the build fails and the alias stays where it was."""
     client.indices.put_settings(index=index, body={"index": {"number_of_replicas": replicas,
-                                                             "refresh_interval": None}})
-    client.indices.refresh(index=index)
+                                                             "refresh_interval": None}})  # `write` refreshed it
     if replicas == 0:
         return
     health = client.cluster.health(index=index, wait_for_status="green", timeout=REPLICA_WAIT,
