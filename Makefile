@@ -10,7 +10,7 @@ OPENSEARCH_HOME ?= build/opensearch
 OPENSEARCH_NODES ?= 2
 OPENSEARCH_PORT ?= 9200
 
-.PHONY: run test setup setup-test browser-deps java-deps launcher opensearch lint bench bench-deps bench-relevance \
+.PHONY: run test setup setup-test browser-deps java-deps launcher opensearch bench bench-deps bench-relevance \
 	reliability
 
 $(BIN)/python:
@@ -66,6 +66,7 @@ endif
 
 test: setup-test launcher
 	$(BIN)/ruff check searcher web tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 # This engine and its peers in one run (docs/BENCHMARKS.md); bench/run.py keeps its own venv, bench/.venv.

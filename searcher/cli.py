@@ -233,15 +233,9 @@ def add(paths: tuple[Path, ...], corpus: Path | None, index: Path | None, wait: 
 @clean_errors
 def remove(article_ids: tuple[str, ...], corpus: Path | None, index: Path | None, wait: float) -> None:
     """Remove articles from the live index by id."""
-    from .index.build import remove_articles
+    from .backends import writable_index
 
-    if config.backend() == "opensearch":
-        from .backends.opensearch import writer
-        from .backends.opensearch.client import connect
-
-        removed = writer.remove(connect(), config.opensearch_index(), article_ids)
-    else:
-        removed = remove_articles(article_ids, config.index_dir(index), wait=wait)
+    removed = writable_index(config.index_dir(index), config.given_corpus(corpus)).remove(article_ids, wait)
     for article_id, count in removed.items():
         click.echo(f"{article_id}: {count} paragraphs removed" if count else f"{article_id}: not in the index")
     if not all(removed.values()):
@@ -276,7 +270,7 @@ def search(query: str, corpus: Path | None, index: Path | None, page: int, size:
     if not query.strip():
         raise click.UsageError("the query is empty: give the words to search for, e.g. searcher search '嘉兴 光伏'")
     engine = open_engine(config.index_dir(index))
-    options = {"page": page, "size": size, "source": source, "author": author, "date_from": date_from,
+    options: dict[str, Any] = {"page": page, "size": size, "source": source, "author": author, "date_from": date_from,
                "date_to": date_to, "range": range_, "sort": "newest" if newest else sort, "per_article": per_article}
     if as_json:  # the API's answer: written dates, did you mean (builds the index vocabulary), folded reprints
         from .discovery.search import search_with_discovery
@@ -284,7 +278,7 @@ def search(query: str, corpus: Path | None, index: Path | None, page: int, size:
         answer = search_with_discovery(engine, query, fold=True, **options)
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
         return
-    result = engine.search(query, **options)  # type: ignore[arg-type]
+    result = engine.search(query, **options)
     click.echo(render_result(result, color=sys.stdout.isatty()))
 
 

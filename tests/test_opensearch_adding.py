@@ -290,6 +290,17 @@ def test_a_held_writer_lock_keeps_files_saved_and_refuses_build_and_rebuild(side
     assert len(side.search("新塍庙会")) == 1
 
 
+def test_remove_takes_the_writer_lock(side: Side) -> None:
+    """A remove while a rebuild holds the lock would delete from the index the rebuild is about to replace."""
+    with side.target().writer(0):  # a rebuild, holding the lock
+        refused = side.cli("remove", "solar")
+        assert refused.returncode == 1 and "another build or add" in refused.stderr
+    assert len(side.search("光伏玻璃")) == 1  # nothing was removed
+    removed = side.cli("remove", "solar", "nowhere")
+    assert "solar: 2 paragraphs removed" in removed.stdout and "nowhere: not in the index" in removed.stdout
+    assert side.search("光伏玻璃") == set() and len(side.search("南湖")) >= 1
+
+
 # --- OpenSearch: bulk is not a transaction; a failed write is undone ------------------------------------------
 
 

@@ -10,7 +10,7 @@ them without touching the request parsing.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
 from waitress.channel import HTTPChannel
@@ -28,13 +28,15 @@ class SecureErrorTask(ErrorTask):
     """waitress's error response with our security headers, and the reason in Chinese first."""
 
     def execute(self) -> None:
-        error = self.request.error
+        request: Any = self.request  # the parser of the refused request: its `error` says why
+        error = request.error
         status, headers, body = error.to_response(self.channel.server.adj.ident)
         chinese = STATUS_MESSAGES.get(error.code, "请求有误。")
         body = f"{chinese}\r\n\r\n".encode() + body
         self.status = status
-        self.response_headers.extend(headers)
-        self.response_headers.extend(HEADERS.items())
+        response_headers = cast(list[tuple[str, str]], self.response_headers)  # a list (the stubs say Sequence)
+        response_headers.extend(headers)
+        response_headers.extend(HEADERS.items())
         self.set_close_on_finish()
         self.content_length = len(body)
         self.write(body)

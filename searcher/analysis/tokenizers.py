@@ -67,7 +67,7 @@ class _NormalizingTokenizer(Tokenizer):
     def _spans(self, norm: Normalized, mode: str) -> Iterator[tuple[str, int, int, int]]:
         raise NotImplementedError
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: str,
         positions: bool = False,

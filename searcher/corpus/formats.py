@@ -205,9 +205,11 @@ def _read_html(path: Path) -> tuple[str, Meta]:
             include_comments=False,
             include_tables=True,
             date_extraction_params=set_date_params(False),
+            as_dict=False,
         )
     except Exception as err:  # any parser failure becomes a skip reason
         raise ValueError(f"cannot parse HTML ({_short(err)})") from None
+    assert not isinstance(doc, dict)  # as_dict=False: a Document
     if doc is None or doc.body is None:
         raise ValueError("no article text found in HTML page")
     text = _join_blocks(_html_blocks(doc.body))

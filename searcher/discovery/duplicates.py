@@ -137,8 +137,7 @@ def fold_hits(hits: list[dict[str, Any]], threshold: float = THRESHOLD,
     for hit in hits:
         if hit["id"] in hidden:
             continue
-        others = [by_id[m] for m in folded.get(hit["id"], [])]
-        out.append(hit | {"duplicates": [_reference(o) for o in others]})
+        out.append(hit | {"duplicates": [_reference(by_id[m]) for m in folded.get(hit["id"], [])]})
     return out
 
 

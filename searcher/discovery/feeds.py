@@ -71,7 +71,7 @@ def _entry(feed: ET.Element, hit: dict[str, Any], base: str, updated: str) -> No
 
 
 def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", **attrs)
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
     if text:
         element.text = text
     return element

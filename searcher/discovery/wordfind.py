@@ -105,7 +105,8 @@ def add_words(corpus_dir: Path, words: Iterable[str]) -> tuple[list[str], list[s
     """Append `words` to corpus_dir/userdict.txt (one a line, jieba's format); returns (added, already there).
     The index is not changed: the next `searcher build` segments with them."""
     known = {w for w, _, _ in load_resources(corpus_dir).words}
-    added, present = [], []
+    added: list[str] = []
+    present: list[str] = []
     for word in dict.fromkeys(normalize(w).text.strip() for w in words):
         if not word:
             continue

@@ -86,8 +86,7 @@ def _absolute(match: re.Match[str], today: date) -> tuple[date, date, str] | Non
         month, day = chinese_number(groups["m2"]), chinese_number(groups["d2"])
         if month is None or day is None:
             return None
-        year = today.year if (month, day) <= (today.month, today.day) else today.year - 1
-        return _day(year, month, day)
+        return _day(today.year if (month, day) <= (today.month, today.day) else today.year - 1, month, day)
     year = chinese_number(groups["year"])
     month = chinese_number(groups["month"]) if groups["month"] else None
     day = chinese_number(groups["day"]) if groups["day"] else None

@@ -10,7 +10,7 @@ bytes -6 %). Segments record their codec, so an index written with this one is r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, W3PostingsWriter, _lenfield
 from whoosh.columns import NumericColumn
@@ -25,7 +25,7 @@ class InliningPostingsWriter(W3PostingsWriter):
         """Posting lists of up to INLINE_LIMIT postings go into the term info (read back by W3Codec as a list)."""
         if self.written() or len(self) > self._inlinelimit:
             return super().finish_postings()
-        terminfo = self._terminfo
+        terminfo: Any = cast(Any, self)._terminfo  # untyped in Whoosh
         terminfo.add_block(self)
         terminfo.set_inlined(self._ids, self._weights, self._values)
         self._terminfo = None

@@ -4,7 +4,7 @@ the analysed fields as token strings beside the same stored values (searcher/bac
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -64,7 +64,7 @@ def attribution(doc: Mapping[str, Any]) -> ArticleRef:
     )
 
 
-def article_of(article_id: str, docs: list[Mapping[str, Any]]) -> Article:
+def article_of(article_id: str, docs: Sequence[Mapping[str, Any]]) -> Article:
     """The whole article from the stored documents of its paragraphs, in paragraph order."""
     first = docs[0]
     return Article(

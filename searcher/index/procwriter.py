@@ -93,8 +93,8 @@ class _CheckedQueue:
 class SafeMpWriter(MpWriter):
     def __init__(self, ix: Index, procs: int, **kwargs: Any) -> None:
         super().__init__(ix, procs=procs, **kwargs)
-        self._jobs = self.jobqueue
-        self.jobqueue = _CheckedQueue(self._jobs, self.tasks)
+        self._jobs: Any = self.jobqueue
+        self.jobqueue: Any = _CheckedQueue(self._jobs, self.tasks)
 
     def _new_task(self) -> _Worker:
         task = _Worker(self.storage, self.indexname, self._jobs, self.resultqueue, self.subargs, self.multisegment)
@@ -150,6 +150,6 @@ def cancel(writer: IndexWriter) -> None:
             if lock is not None:
                 lock.release()
         with contextlib.suppress(Exception):
-            writer._tempstorage.destroy()  # type: ignore[attr-defined]
+            writer._tempstorage.destroy()
     if isinstance(writer, SafeMpWriter):
         stop_workers(writer.tasks)

@@ -11,14 +11,14 @@ searcher/backends/opensearch/adding.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
 from .. import config
 from . import procwriter, store
-from .build import BuildReport, Progress, build_index
+from .build import BuildReport, Progress, build_index, remove_articles
 
 Indexed = tuple[list[str], int]  # article ids (sorted) and paragraphs the index holds for one file
 
@@ -44,9 +44,13 @@ class IndexWriter(IndexReader, Protocol):
 class WritableIndex(Protocol):
     """One backend's index, for `add`, uploads and rebuilds."""
 
-    corpus: Path  # where added files go, so that the next rebuild keeps them
     staging: Path  # where a hidden folder holds files while they are read, before the lock
     where: str  # the index, as messages name it
+
+    @property
+    def corpus(self) -> Path:
+        """Where added files go, so that the next rebuild keeps them."""
+        ...
 
     def reader(self) -> AbstractContextManager[IndexReader]:
         """The live index; IndexMissing, IndexCorrupt or BackendUnavailable when there is none to add to."""
@@ -58,9 +62,15 @@ class WritableIndex(Protocol):
         ...
 
     def build(self, corpus_dir: Path, index_dir: Path | None, progress: Progress | None = None,
-              wait: float = 0.0, **options: Any) -> BuildReport:
-        """A full rebuild from `corpus_dir`, switched to atomically (the Rebuilder's `build`). `options` are the
-        backend's: `procs` on both, `shards` and `replicas` on OpenSearch."""
+              wait: float = 0.0, *, shards: int | None = None, replicas: int | None = None,
+              procs: int = 1) -> BuildReport:
+        """A full rebuild from `corpus_dir`, switched to atomically (the Rebuilder's `build`), analysed by `procs`
+        processes. `shards` and `replicas` are OpenSearch's (the embedded index is one shard, one copy)."""
+        ...
+
+    def remove(self, article_ids: Iterable[str], wait: float = 0.0) -> dict[str, int]:
+        """Delete articles from the live index under the writer lock (so a rebuild in progress cannot bring them
+        back by switching to an index built before the delete); paragraphs removed per id, 0 for an unknown id."""
         ...
 
 
@@ -135,6 +145,10 @@ class WhooshIndex:
 
     @staticmethod
     def build(corpus_dir: Path, index_dir: Path | None, progress: Progress | None = None,
-              wait: float = 0.0, **options: Any) -> BuildReport:
+              wait: float = 0.0, *, shards: int | None = None, replicas: int | None = None,
+              procs: int = 1) -> BuildReport:
         assert index_dir is not None
-        return build_index(corpus_dir, index_dir, progress=progress, wait=wait, **options)
+        return build_index(corpus_dir, index_dir, progress=progress, wait=wait, procs=procs)
+
+    def remove(self, article_ids: Iterable[str], wait: float = 0.0) -> dict[str, int]:
+        return remove_articles(article_ids, self.index_dir, wait=wait)

@@ -114,7 +114,7 @@ def apply_filters(parsed: ParsedQuery, source: str | None, author: str | None, d
         parsed.date_to = min(parsed.date_to or end, end)
 
 
-def collect(searcher: Any, query: Q.Query, filter: Q.Query | None, limit: int, per_article: int | None = None,
+def collect(searcher: Any, /, query: Q.Query, filter: Q.Query | None, limit: int, per_article: int | None = None,
             newest: bool = False) -> tuple[list[Candidate], int]:
     """The first `limit` hits and the total, both of exactly what can be paged through: filtered, folded to
     `per_article` paragraphs per article, in relevance or newest-first order (then by score, article and
@@ -296,7 +296,7 @@ class Engine:
         return facet_counts(articles, per_article), sampled
 
     @staticmethod
-    def _matched(searcher: Any, query: Q.Query) -> tuple[dict[str, Matched], bool]:
+    def _matched(searcher: Any, /, query: Q.Query) -> tuple[dict[str, Matched], bool]:
         """The articles `query` matches, for the facets (and whether only a sample was read)."""
         return sample_articles(searcher, searcher.docs_for_query(query), _column)
 

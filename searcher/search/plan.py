@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from whoosh import query as Q
 from whoosh.matching import RequireMatcher
@@ -51,7 +52,7 @@ class Filtered(Q.Require):
     """Documents of `a` that `b` also matches, scored by `a` alone: a filter that keeps Whoosh's block-quality
     optimisations and exact counts (the filter is part of the query, not a collector's afterthought)."""
 
-    def matcher(self, searcher, context=None):  # type: ignore[no-untyped-def]
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
         return _Required(self.a.matcher(searcher, context), self.b.matcher(searcher, searcher.boolean_context()))
 
 

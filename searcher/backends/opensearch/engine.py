@@ -116,7 +116,7 @@ def _key(newest: bool) -> Any:
     return key
 
 
-def collect(session: Session, query: Q.Query, filter: Q.Query | None, limit: int, per_article: int | None = None,
+def collect(session: Session, /, query: Q.Query, filter: Q.Query | None, limit: int, per_article: int | None = None,
             newest: bool = False) -> tuple[list[Candidate], int]:
     """The first `limit` hits and the total of exactly what can be paged through (see engine.collect). Folding
     to `per_article` paragraphs uses `collapse` on the article id: the first `limit` articles hold every one of

@@ -33,7 +33,7 @@ def body(query: Q.Query) -> dict[str, Any]:
             "aggs": {"sample": {"sampler": {"shard_size": limit}, "aggs": {"articles": articles}}}}
 
 
-def matched_articles(session: Any, query: Q.Query) -> tuple[dict[str, Matched], bool]:
+def matched_articles(session: Any, /, query: Q.Query) -> tuple[dict[str, Matched], bool]:
     """The articles `query` matches (each with its matching paragraphs and fields), and whether only a sample was
     read. `session` is the engine's Session (its `search` fails rather than answer from some shards only)."""
     response = session.search(body(query))
