@@ -1,9 +1,16 @@
-"""Markdown tables of a bench/run.py result (also: `python bench/report.py RESULT.json` re-renders one)."""
+"""Markdown tables of a bench/run.py result.
+
+    python bench/report.py RESULT.json                      # re-renders one run
+    python bench/report.py A.json B.json --out MERGED       # runs side by side (MERGED.json and MERGED.md)
+
+Merging puts the engines of sizes with the same label in one table, in the order given, and lists every run's
+command and start: runs that overlapped or followed each other on a shared machine are compared with that said.
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
 
 KINDS = (("keywords", "keywords"), ("phrases", "quoted phrases"), ("questions", "CMRC questions"))
@@ -113,9 +120,27 @@ def growth_table(sizes: list[dict]) -> list[str]:
     return lines
 
 
+def merge(reports: list[dict]) -> dict:
+    """One report of several runs: sizes with the same label share a table, engines in the order of `reports`."""
+    sizes: dict[str, dict] = {}
+    for report in reports:
+        for size in report["sizes"]:
+            into = sizes.setdefault(size["label"], {**size, "engines": []})
+            into["engines"] += size["engines"]
+    runs = [run for report in reports for run in report["meta"].get("runs", [report["meta"]])]
+    return {"meta": {**reports[0]["meta"], "runs": runs}, "sizes": list(sizes.values())}
+
+
+def header(meta: dict) -> list[str]:
+    runs = meta.get("runs", [meta])
+    out = [f"Runs on {meta['machine']}, {meta['cpus']} cores; {meta['note']}:", ""] if len(runs) > 1 else []
+    return out + [f"- started {run['started']}: `{run['command']}`" for run in runs] + [""]
+
+
 def markdown(report: dict) -> str:
     meta = report["meta"]
-    out = [f"Run {meta['started']} on {meta['machine']}, {meta['cpus']} cores; {meta['note']}", ""]
+    out = ([f"Run {meta['started']} on {meta['machine']}, {meta['cpus']} cores; {meta['note']}", ""]
+           if len(meta.get("runs", [meta])) == 1 else header(meta))
     for size in report["sizes"]:
         queries = ", ".join(f"{n} {kind}" for kind, n in size["queries"].items())
         out += [f"### {size['label']}: {size['paragraphs']:,} paragraphs ({queries})", ""]
@@ -132,5 +157,18 @@ def markdown(report: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description="Markdown tables of bench/run.py results, one run or several merged.")
+    ap.add_argument("results", nargs="+", type=Path, help="RESULT.json files of bench/run.py")
+    ap.add_argument("--out", type=Path, help="write OUT.json and OUT.md instead of printing the tables")
+    args = ap.parse_args(argv)
+    report = merge([json.loads(p.read_text(encoding="utf-8")) for p in args.results])
+    if args.out is None:
+        print(markdown(report))
+        return
+    args.out.with_suffix(".json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    args.out.with_suffix(".md").write_text(markdown(report), encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(markdown(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))))
+    main()

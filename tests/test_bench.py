@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import bench_data  # noqa: E402
 import http_load  # noqa: E402
 import index_sizes  # noqa: E402
+import report  # noqa: E402
 
 NEWS_ROWS = [
     {"id": "xwlb-20220101-01-001", "title": "冬奥会筹备", "text": "北京冬奥会筹备工作进入冲刺阶段。",
@@ -130,3 +131,30 @@ def test_wrk_output_is_read_with_units_and_errors() -> None:
     clean = http_load.parse_wrk(WRK_OUTPUT.replace("  Socket errors: connect 0, read 1, write 0, timeout 2\n", "")
                                 .replace("  Non-2xx or 3xx responses: 4\n", ""))
     assert (clean["socket_errors"], clean["non_2xx"]) == (0, 0)
+
+
+def run_result(started: str, command: str, *sizes: tuple[str, list[str]]) -> dict:
+    """A bench/run.py result holding only what the tables read: failed engines (an error each) per size label."""
+    return {"meta": {"started": started, "command": command, "machine": "m", "cpus": 2, "note": "shared"},
+            "sizes": [{"label": label, "paragraphs": 5, "queries": {"keywords": 1},
+                       "engines": [{"engine": name, "error": "failed"} for name in engines]}
+                      for label, engines in sizes]}
+
+
+def test_runs_merge_into_one_table_per_size_with_every_command(tmp_path: Path) -> None:
+    first = tmp_path / "a.json"
+    first.write_text(json.dumps(run_result("T1", "run.py --engines opensearch,searcher",
+                                           ("1.1m", ["opensearch", "searcher"]))), encoding="utf-8")
+    second = tmp_path / "b.json"
+    second.write_text(json.dumps(run_result("T2", "run.py --engines tantivy", ("1.1m", ["tantivy"]),
+                                            ("40k", ["tantivy"]))), encoding="utf-8")
+    report.main([str(first), str(second), "--out", str(tmp_path / "both")])
+    merged = json.loads((tmp_path / "both.json").read_text(encoding="utf-8"))
+    assert [s["label"] for s in merged["sizes"]] == ["1.1m", "40k"]
+    assert [e["engine"] for e in merged["sizes"][0]["engines"]] == ["opensearch", "searcher", "tantivy"]
+    assert [e["engine"] for e in merged["sizes"][1]["engines"]] == ["tantivy"]
+    text = (tmp_path / "both.md").read_text(encoding="utf-8")
+    assert "started T1: `run.py --engines opensearch,searcher`" in text and "started T2" in text
+    assert text.count("### 1.1m") == 1
+    single = report.markdown(report.merge([json.loads(first.read_text(encoding="utf-8"))]))
+    assert single.startswith("Run T1 on m") and "started T2" not in single
