@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -75,3 +78,15 @@ def test_synonyms_index_the_canonical_term_at_the_same_position():
 def test_normalize_text_is_the_text_of_normalize(text):
     """The fast path (str.translate) used to check candidates gives exactly what the tokenizers index."""
     assert normalize_text(text) == normalize(text).text
+
+
+def test_jieba_loads_its_dictionary_without_pkg_resources() -> None:
+    """pkg_resources costs 0.2-0.3 s of every start and jieba needs it only to find its dictionary; the
+    start-up of the app, a search's segmentation and jieba's TF-IDF must not import it (nor warn)."""
+    code = ("import sys, web; import jieba.analyse; from searcher.analysis.tokenizers import segment; "
+            "print([w for w, _, _ in segment('嘉兴高新区以光伏产业为核心')]); print('pkg_resources' in sys.modules)")
+    done = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c", code], capture_output=True,
+                          text=True, check=True)
+    words, imported = done.stdout.splitlines()
+    assert words == "['嘉兴', '高新区', '以', '光伏', '产业', '为', '核心']"
+    assert imported == "False"
