@@ -209,6 +209,14 @@ def test_highlights_and_attribution(backend: Engine) -> None:
     assert "<mark>王小明</mark>" in byline.byline_highlight
 
 
+def test_newest_articles_newest_first_one_entry_each(backend: Engine) -> None:
+    newest = backend.newest_articles()
+    assert [a["id"] for a in newest] == ["solar", "dawn", "lake", "bridge", "farm"]  # each once, by date
+    assert newest[1] == {"id": "dawn", "title": "晨光", "date": "2024-12-02", "source": "南湖晚报",
+                         "byline": "记者 王小明", "url": "/articles/dawn"}
+    assert [a["id"] for a in backend.newest_articles(2)] == ["solar", "dawn"]
+
+
 def test_both_backends_give_the_same_hits(whoosh_engine: Engine, opensearch_engine: OpenSearchEngine) -> None:
     assert opensearch_engine.sources() == whoosh_engine.sources()
     assert opensearch_engine.date_range() == whoosh_engine.date_range()
@@ -648,6 +656,8 @@ def test_web_app_searches_opensearch_and_names_it(opensearch: Cluster, opensearc
         page = client.get(path)
         assert page.status_code == 200, path
     assert "嘉兴农业发展报告" in client.get("/search?q=嘉兴").get_data(as_text=True)
+    start = client.get("/").get_data(as_text=True)  # the newest articles, as on Whoosh
+    assert "最新文章" in start and start.index('href="/articles/solar"') < start.index('href="/articles/farm"')
 
     monkeypatch.setenv("SEARCHER_OPENSEARCH_URL", "http://127.0.0.1:9")
     down = create_app({"INDEX_DIR": str(tmp_path / "unused"), "TESTING": True}).test_client()

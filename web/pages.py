@@ -10,7 +10,6 @@ from flask import Blueprint, render_template, request, url_for
 
 from searcher.discovery import feeds
 from searcher.discovery.keywords import article_keywords, related
-from searcher.discovery.search import newest_articles
 from searcher.errors import BadQuery
 from searcher.models import Article, ArticleRef
 from searcher.search.engine import MAX_QUERY_CHARS
@@ -31,15 +30,15 @@ def _filters() -> dict[str, Any]:
 
 
 def _whoosh() -> bool:
-    """Whether the Whoosh backend serves: the newest articles and related articles read its index, and are left
-    out on OpenSearch for now (docs/scale-out.md)."""
+    """Whether the Whoosh backend serves: related articles read its index, and are left out on OpenSearch for now
+    (docs/scale-out.md)."""
     return get_engine().backend == "whoosh"
 
 
 @bp.get("/")
 def home() -> Any:
     warm_vocabulary()
-    newest = newest_articles(get_engine().whoosh_searcher()[1]) if _whoosh() else []
+    newest = get_engine().newest_articles()
     return render_template("search.html", params=SearchParams(q=""), filters=_filters(), result=None,
                            newest=newest)
 

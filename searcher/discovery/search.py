@@ -16,10 +16,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from whoosh import query as Q
-
 from ..errors import NotFound
-from ..search.engine import Engine, article_url
+from ..search.engine import Engine
 from .duplicates import fold_hits
 from .keywords import keywords, related
 from .spelling import suggest_correction
@@ -88,23 +86,6 @@ def _folded(result: dict[str, Any]) -> tuple[dict[str, Any], int]:
                                                       "date": dup["date"]})
         hits.append(hit | {"also_in": list(others.values())})
     return result | {"hits": hits}, len(result["hits"]) - len(hits)
-
-
-def newest_articles(searcher: Any, limit: int = 10) -> list[dict[str, Any]]:
-    """The `limit` newest dated articles, newest first ({id, title, date, source, byline, url}): the date
-    lexicon is walked from its end, so only the newest days are read, whatever the size of the index."""
-    out: dict[str, dict[str, Any]] = {}
-    dates = [term.decode("utf-8") for term in searcher.reader().lexicon("date") if term]
-    for day in reversed(dates):
-        for hit in searcher.search(Q.Term("date", day), limit=None, sortedby="article_id"):
-            article_id = hit["article_id"]
-            if article_id not in out:
-                out[article_id] = {"id": article_id, "title": hit.get("title", ""), "date": day,
-                                   "source": hit.get("source", ""), "byline": hit.get("byline", ""),
-                                   "url": article_url(article_id)}
-            if len(out) == limit:
-                return list(out.values())
-    return list(out.values())
 
 
 def paragraph_related(searcher: Any, paragraph_id: str, limit: int = 10) -> dict[str, Any]:

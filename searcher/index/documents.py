@@ -54,6 +54,13 @@ def article_url(article_id: str, paragraph: int | None = None) -> str:
     return f"{url}#p-{paragraph}" if paragraph else url
 
 
+def newest_entry(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored paragraph's article as the start page's list of newest articles shows it."""
+    article_id = doc["article_id"]
+    return {"id": article_id, "title": doc.get("title", ""), "date": doc.get("date", ""),
+            "source": doc.get("source", ""), "byline": doc.get("byline", ""), "url": article_url(article_id)}
+
+
 def attribution(doc: Mapping[str, Any]) -> ArticleRef:
     """The article a stored paragraph document belongs to, as a hit cites it."""
     article_id = doc["article_id"]

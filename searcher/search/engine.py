@@ -26,7 +26,7 @@ from whoosh.index import Index
 from ..analysis.tokenizers import segment
 from ..errors import BadQuery, IndexMissing, NotFound
 from ..index import store
-from ..index.documents import article_of, attribution
+from ..index.documents import article_of, attribution, newest_entry
 from ..index.documents import article_url as article_url  # where searcher.discovery imports it from
 from ..models import Article, Hit, SearchResult
 from .facets import FACETS, Matched, facet_counts, sample_articles
@@ -411,6 +411,19 @@ class Engine:
     def sources(self) -> list[str]:
         """Every distinct source name, for the filter menu."""
         return self._lexicon("source")
+
+    def newest_articles(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The start page's `limit` newest dated articles, newest first, then by id ({id, title, date, source,
+        byline, url}): the date lexicon is walked from its end, so only the newest days are read, whatever the
+        size of the index."""
+        searcher, _ = self._searcher()
+        out: dict[str, dict[str, Any]] = {}
+        for day in reversed(self._lexicon("date")):
+            for hit in searcher.search(Q.Term("date", day), limit=None, sortedby="article_id"):
+                out.setdefault(hit["article_id"], newest_entry(hit.fields()))
+                if len(out) == limit:
+                    return list(out.values())
+        return list(out.values())
 
     def date_range(self) -> tuple[str, str] | None:
         """The earliest and latest article date (ISO), or None when no article is dated. Every search of the page

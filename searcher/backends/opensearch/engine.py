@@ -16,7 +16,7 @@ from whoosh import query as Q
 
 from ...analysis.tokenizers import load_words, segment
 from ...errors import BackendUnavailable, BadQuery, NotFound, redact
-from ...index.documents import article_of
+from ...index.documents import article_of, newest_entry
 from ...models import Article
 from ...search import engine as base
 from ...search.engine import Engine, _descending
@@ -33,6 +33,7 @@ MAX_WINDOW = 10_000
 MAX_ARTICLE_PARAGRAPHS = 10_000
 # Article counts (health) are exact up to about this many articles, approximate (HyperLogLog) beyond.
 CARDINALITY_EXACT = 40_000
+DATED = {"bool": {"must_not": [{"term": {"date": ""}}]}}  # paragraphs of dated articles
 
 
 @dataclass
@@ -292,12 +293,18 @@ class OpenSearchEngine(Engine):
     def sources(self) -> list[str]:
         return self._terms("source")
 
+    def newest_articles(self, limit: int = 10) -> list[dict[str, Any]]:
+        """One request: dated paragraphs newest first, then by article id, collapsed to one per article."""
+        session, _ = self._session()
+        response = session.search({"query": DATED, "size": limit, "collapse": {"field": "article_id"},
+                                   "sort": [{"date": "desc"}, {"article_id": "asc"}]})
+        return [newest_entry(decode(hit["_source"])) for hit in response["hits"]["hits"]]
+
     def date_range(self) -> tuple[str, str] | None:
         session, _ = self._session()
-        dated = {"bool": {"must_not": [{"term": {"date": ""}}]}}
         ends = []
         for order in ("asc", "desc"):
-            hits = session.search({"query": dated, "size": 1, "sort": [{"date": order}], "_source": ["date"]})
+            hits = session.search({"query": DATED, "size": 1, "sort": [{"date": order}], "_source": ["date"]})
             ends += [hit["_source"]["date"] for hit in hits["hits"]["hits"]]
         return (ends[0], ends[1]) if ends else None
 
