@@ -157,6 +157,17 @@ def markdown(report: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def outputs(out: Path) -> tuple[Path, Path]:
+    """OUT.json and OUT.md: suffixes added, never replaced (a name like `all-1.1m` keeps its `.1m`)."""
+    return out.with_name(out.name + ".json"), out.with_name(out.name + ".md")
+
+
+def save(report: dict, out: Path) -> None:
+    as_json, as_md = outputs(out)
+    as_json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    as_md.write_text(markdown(report), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="Markdown tables of bench/run.py results, one run or several merged.")
     ap.add_argument("results", nargs="+", type=Path, help="RESULT.json files of bench/run.py")
@@ -165,9 +176,8 @@ def main(argv: list[str] | None = None) -> None:
     report = merge([json.loads(p.read_text(encoding="utf-8")) for p in args.results])
     if args.out is None:
         print(markdown(report))
-        return
-    args.out.with_suffix(".json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    args.out.with_suffix(".md").write_text(markdown(report), encoding="utf-8")
+    else:
+        save(report, args.out)
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ def log(msg: str) -> None:
 def run_engine(name: str, corpus: Path, query_specs: list[str], workdir: Path, timeout: int,
                env: dict[str, str]) -> dict:
     """One engine's worker process; its result, or what went wrong."""
-    result = workdir.with_suffix(".json")
+    result = workdir.with_name(workdir.name + ".json")
     result.unlink(missing_ok=True)
     cmd = [sys.executable, str(HERE / "worker.py"), "--engine", name, "--corpus", str(corpus),
            "--workdir", str(workdir), "--result", str(result)]
@@ -165,7 +165,7 @@ def main() -> None:
     ensure_venv()
     sys.path.insert(0, str(HERE))
     from bench_data import parse_size
-    from report import markdown
+    from report import markdown, outputs, save
 
     args.sizes = [parse_size(s) for s in args.paragraphs.split(",") if s.strip()]
     args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
@@ -176,14 +176,10 @@ def main() -> None:
                        "note": "2 cores shared with other work: compare ratios within one run"},
               "sizes": []}
 
-    def save() -> None:
-        out.with_suffix(".json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-        out.with_suffix(".md").write_text(markdown(report), encoding="utf-8")
-
     for size in args.sizes:
-        measure_size(size, args, report, save)
+        measure_size(size, args, report, lambda: save(report, out))
     print(markdown(report))
-    log(f"wrote {out.with_suffix('.json')} and {out.with_suffix('.md')}")
+    log("wrote {} and {}".format(*outputs(out)))
 
 
 if __name__ == "__main__":

@@ -148,12 +148,12 @@ def test_runs_merge_into_one_table_per_size_with_every_command(tmp_path: Path) -
     second = tmp_path / "b.json"
     second.write_text(json.dumps(run_result("T2", "run.py --engines tantivy", ("1.1m", ["tantivy"]),
                                             ("40k", ["tantivy"]))), encoding="utf-8")
-    report.main([str(first), str(second), "--out", str(tmp_path / "both")])
-    merged = json.loads((tmp_path / "both.json").read_text(encoding="utf-8"))
+    report.main([str(first), str(second), "--out", str(tmp_path / "both-1.1m")])  # `.1m` is no suffix
+    merged = json.loads((tmp_path / "both-1.1m.json").read_text(encoding="utf-8"))
     assert [s["label"] for s in merged["sizes"]] == ["1.1m", "40k"]
     assert [e["engine"] for e in merged["sizes"][0]["engines"]] == ["opensearch", "searcher", "tantivy"]
     assert [e["engine"] for e in merged["sizes"][1]["engines"]] == ["tantivy"]
-    text = (tmp_path / "both.md").read_text(encoding="utf-8")
+    text = (tmp_path / "both-1.1m.md").read_text(encoding="utf-8")
     assert "started T1: `run.py --engines opensearch,searcher`" in text and "started T2" in text
     assert text.count("### 1.1m") == 1
     single = report.markdown(report.merge([json.loads(first.read_text(encoding="utf-8"))]))

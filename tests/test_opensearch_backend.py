@@ -22,6 +22,8 @@ from searcher.backends.opensearch import writer
 from searcher.backends.opensearch.documents import index_body
 from searcher.backends.opensearch.engine import OpenSearchEngine
 from searcher.corpus.reading import load_corpus
+from searcher.discovery.keywords import related
+from searcher.discovery.search import paragraph_related
 from searcher.errors import BackendUnavailable, BadQuery, NotFound
 from searcher.index.build import build_index
 from searcher.models import Article, SearchResult
@@ -215,6 +217,19 @@ def test_newest_articles_newest_first_one_entry_each(backend: Engine) -> None:
     assert newest[1] == {"id": "dawn", "title": "晨光", "date": "2024-12-02", "source": "南湖晚报",
                          "byline": "记者 王小明", "url": "/articles/dawn"}
     assert [a["id"] for a in backend.newest_articles(2)] == ["solar", "dawn"]
+
+
+def test_related_paragraphs_share_a_keyword_and_never_come_from_the_article(backend: Engine) -> None:
+    found = related(backend, ["南湖", "光伏"], "lake")
+    holding_one = holding(backend, "南湖") | holding(backend, "光伏")
+    assert {p["id"] for p in found["paragraphs"]} == holding_one - {"lake-p1", "lake-p2"}
+    assert {a["id"] for a in found["articles"]} == {"dawn", "solar"}  # each article once, never lake itself
+    by_paragraph = paragraph_related(backend, "dawn-p2")
+    assert by_paragraph["paragraph"]["article_id"] == "dawn" and "南湖" in by_paragraph["keywords"]
+    assert all(p["article_id"] != "dawn" for p in by_paragraph["paragraphs"])
+    assert "lake" in {a["id"] for a in by_paragraph["articles"]}
+    with pytest.raises(NotFound):
+        paragraph_related(backend, "nowhere-p1")
 
 
 def test_both_backends_give_the_same_hits(whoosh_engine: Engine, opensearch_engine: OpenSearchEngine) -> None:
@@ -656,6 +671,9 @@ def test_web_app_searches_opensearch_and_names_it(opensearch: Cluster, opensearc
         page = client.get(path)
         assert page.status_code == 200, path
     assert "嘉兴农业发展报告" in client.get("/search?q=嘉兴").get_data(as_text=True)
+    assert client.get("/api/articles/dawn/related").get_json()["articles"][0]["id"] == "lake"
+    assert client.get("/api/paragraphs/dawn-p1/related").status_code == 200
+    assert client.get("/api/paragraphs/dawn-p1/duplicates").status_code == 503  # Whoosh only (scale-out.md)
     start = client.get("/").get_data(as_text=True)  # the newest articles, as on Whoosh
     assert "最新文章" in start and start.index('href="/articles/solar"') < start.index('href="/articles/farm"')
 

@@ -95,14 +95,12 @@ def related(article_id: str) -> Any:
     engine = get_engine()
     article = engine.article(article_id)
     words = keywords.article_keywords(article)
-    _, searcher = engine.whoosh_searcher()
-    return jsonify({"id": article.id, "keywords": words} | keywords.related(searcher, words, article.id))
+    return jsonify({"id": article.id, "keywords": words} | keywords.related(engine, words, article.id))
 
 
 @bp.get("/api/paragraphs/<path:paragraph_id>/related")
 def paragraph_related_json(paragraph_id: str) -> Any:
-    _, searcher = get_engine().whoosh_searcher()
-    return jsonify(paragraph_related(searcher, paragraph_id))
+    return jsonify(paragraph_related(get_engine(), paragraph_id))
 
 
 @bp.get("/api/paragraphs/<path:paragraph_id>/duplicates")

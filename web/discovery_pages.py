@@ -29,6 +29,5 @@ def advanced() -> Any:
 
 @bp.get("/related/<path:paragraph_id>")
 def related(paragraph_id: str) -> Any:
-    _, searcher = get_engine().whoosh_searcher()
-    found = paragraph_related(searcher, paragraph_id)
+    found = paragraph_related(get_engine(), paragraph_id)
     return render_template("related.html", found=found, back=request.args.get("q", ""))

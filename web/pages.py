@@ -29,12 +29,6 @@ def _filters() -> dict[str, Any]:
     return {"sources": engine.sources(), "date_range": engine.date_range()}
 
 
-def _whoosh() -> bool:
-    """Whether the Whoosh backend serves: related articles read its index, and are left out on OpenSearch for now
-    (docs/scale-out.md)."""
-    return get_engine().backend == "whoosh"
-
-
 @bp.get("/")
 def home() -> Any:
     warm_vocabulary()
@@ -94,10 +88,7 @@ def article(article_id: str) -> Any:
 def _more_like_this(found: Article) -> dict[str, Any]:
     """The article's keywords (each a search) and other articles sharing them, for the article page."""
     words = article_keywords(found)
-    if not _whoosh():
-        return {"keywords": words, "related": []}
-    _, searcher = get_engine().whoosh_searcher()
-    return {"keywords": words, "related": related(searcher, words, found.id)["articles"]}
+    return {"keywords": words, "related": related(get_engine(), words, found.id)["articles"]}
 
 
 @bp.app_template_filter("is_web_url")

@@ -40,24 +40,32 @@ def article_keywords(article: Article, top: int = TOP_KEYWORDS) -> list[str]:
     return keywords(f"{article.title}\n{article.title}\n{body}", top)
 
 
-def related(searcher: Any, words: list[str], exclude_article: str, limit: int = 10) -> dict[str, list[dict]]:
-    """Paragraphs and articles sharing the most of `words` (any of them, BM25-ranked), never from
-    `exclude_article`: {"paragraphs": [{id, article_id, paragraph, title, text, score}],
-    "articles": [{id, title, date, source, score}]} (an article is listed once, at its best paragraph)."""
+def related_query(words: list[str], exclude_article: str) -> Q.Query | None:
+    """"More like this", decided once for both backends: paragraphs holding any of the best MLT_TERMS `words`
+    (BM25-ranked), never from `exclude_article`; None without words."""
     if not words:
-        return {"paragraphs": [], "articles": []}
+        return None
     # Paragraph text only, the best MLT_TERMS words: every extra common word (嘉兴) makes Whoosh score
     # many more paragraphs for little change in the top (docs/discovery.md has the timings).
-    query = Q.Or([Q.Term("text", w) for w in words[:MLT_TERMS]])
+    return Q.AndNot(Q.Or([Q.Term("text", w) for w in words[:MLT_TERMS]]), Q.Term("article_id", exclude_article))
+
+
+def related(engine: Any, words: list[str], exclude_article: str, limit: int = 10) -> dict[str, list[dict]]:
+    """Paragraphs and articles sharing the most of `words` (`related_query`, run by `engine.scored`):
+    {"paragraphs": [{id, article_id, paragraph, title, text, score}], "articles": [{id, title, date, source,
+    score}]} (an article is listed once, at its best paragraph)."""
+    query = related_query(words, exclude_article)
+    if query is None:
+        return {"paragraphs": [], "articles": []}
     paragraphs: list[dict] = []
     articles: dict[str, dict] = {}
-    for hit in searcher.search(query, limit=limit * 5, mask=Q.Term("article_id", exclude_article)):
-        article_id = hit["article_id"]
-        score = round(hit.score, 4)
+    for doc, score in engine.scored(query, limit * 5):
+        article_id = doc["article_id"]
+        score = round(score, 4)
         if len(paragraphs) < limit:
-            paragraphs.append({"id": hit["id"], "article_id": article_id, "paragraph": hit["paragraph"],
-                               "title": hit.get("title", ""), "text": hit.get("text", ""), "score": score})
+            paragraphs.append({"id": doc["id"], "article_id": article_id, "paragraph": doc["paragraph"],
+                               "title": doc.get("title", ""), "text": doc.get("text", ""), "score": score})
         if article_id not in articles and len(articles) < limit:
-            articles[article_id] = {"id": article_id, "title": hit.get("title", ""), "date": hit.get("date", ""),
-                                    "source": hit.get("source", ""), "score": score}
+            articles[article_id] = {"id": article_id, "title": doc.get("title", ""), "date": doc.get("date", ""),
+                                    "source": doc.get("source", ""), "score": score}
     return {"paragraphs": paragraphs, "articles": list(articles.values())}

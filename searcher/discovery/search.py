@@ -16,7 +16,6 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from ..errors import NotFound
 from ..search.engine import Engine
 from .duplicates import fold_hits
 from .keywords import keywords, related
@@ -88,12 +87,10 @@ def _folded(result: dict[str, Any]) -> tuple[dict[str, Any], int]:
     return result | {"hits": hits}, len(result["hits"]) - len(hits)
 
 
-def paragraph_related(searcher: Any, paragraph_id: str, limit: int = 10) -> dict[str, Any]:
+def paragraph_related(engine: Engine, paragraph_id: str, limit: int = 10) -> dict[str, Any]:
     """Paragraphs of other articles sharing the keywords of one paragraph: {paragraph: {id, article_id,
     paragraph, title, text}, keywords, paragraphs, articles} (see keywords.related); raises NotFound."""
-    doc = searcher.document(id=paragraph_id)
-    if doc is None:
-        raise NotFound(f"no paragraph with id {paragraph_id!r}（没有这一段）")
+    doc = engine.paragraph(paragraph_id)
     words = keywords(doc.get("text", ""))
     source = {key: doc.get(key, "") for key in ("id", "article_id", "paragraph", "title", "text")}
-    return {"paragraph": source, "keywords": words} | related(searcher, words, doc["article_id"], limit)
+    return {"paragraph": source, "keywords": words} | related(engine, words, doc["article_id"], limit)

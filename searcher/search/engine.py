@@ -412,6 +412,20 @@ class Engine:
         """Every distinct source name, for the filter menu."""
         return self._lexicon("source")
 
+    def scored(self, query: Q.Query, limit: int) -> list[tuple[dict[str, Any], float]]:
+        """The best `limit` paragraphs of a discovery query (e.g. keywords.related_query), stored fields and
+        score: for features that rank by one query of their own rather than a reader's search."""
+        searcher, _ = self._searcher()
+        return [(hit.fields(), hit.score) for hit in searcher.search(query, limit=limit)]
+
+    def paragraph(self, paragraph_id: str) -> dict[str, Any]:
+        """One paragraph's stored fields; raises NotFound."""
+        searcher, _ = self._searcher()
+        doc = searcher.document(id=paragraph_id)
+        if doc is None:
+            raise NotFound(f"no paragraph with id {paragraph_id!r}（没有这一段）")
+        return dict(doc)
+
     def newest_articles(self, limit: int = 10) -> list[dict[str, Any]]:
         """The start page's `limit` newest dated articles, newest first, then by id ({id, title, date, source,
         byline, url}): the date lexicon is walked from its end, so only the newest days are read, whatever the

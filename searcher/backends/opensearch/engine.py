@@ -293,6 +293,18 @@ class OpenSearchEngine(Engine):
     def sources(self) -> list[str]:
         return self._terms("source")
 
+    def scored(self, query: Q.Query, limit: int) -> list[tuple[dict[str, Any], float]]:
+        session, _ = self._session()
+        response = session.search({"query": translate(query), "size": limit})
+        return [(decode(hit["_source"]), hit["_score"]) for hit in response["hits"]["hits"]]
+
+    def paragraph(self, paragraph_id: str) -> dict[str, Any]:
+        session, _ = self._session()
+        response = session.search({"query": {"term": {"id": paragraph_id}}, "size": 1})
+        if not response["hits"]["hits"]:
+            raise NotFound(f"no paragraph with id {paragraph_id!r}（没有这一段）")
+        return decode(response["hits"]["hits"][0]["_source"])
+
     def newest_articles(self, limit: int = 10) -> list[dict[str, Any]]:
         """One request: dated paragraphs newest first, then by article id, collapsed to one per article."""
         session, _ = self._session()
