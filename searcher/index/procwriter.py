@@ -31,6 +31,7 @@ from whoosh.writing import IndexWriter, SegmentWriter
 from ..errors import WriterFailed
 from . import store
 from .codec import LeanCodec
+from .pool import ChunkedPostingPool, use_chunked_pool
 
 PR_SET_PDEATHSIG = 1
 DISK_FULL_EXIT = 75  # a worker's exit status when the disk (or a quota) was full
@@ -61,6 +62,11 @@ class _Worker(SubWriterTask):
             if exc.errno not in DISK_FULL:
                 raise
             sys.exit(DISK_FULL_EXIT)  # the parent turns this into one clear message; no traceback per worker
+
+    def _process_file(self, filename: str, doc_count: int) -> None:
+        if not isinstance(self.writer.pool, ChunkedPostingPool):  # the first batch: nothing in the pool yet
+            use_chunked_pool(self.writer)
+        super()._process_file(filename, doc_count)
 
 
 def check_workers(tasks: list[Any]) -> None:
@@ -93,6 +99,7 @@ class _CheckedQueue:
 class SafeMpWriter(MpWriter):
     def __init__(self, ix: Index, procs: int, **kwargs: Any) -> None:
         super().__init__(ix, procs=procs, **kwargs)
+        use_chunked_pool(self)
         self._jobs: Any = self.jobqueue
         self.jobqueue: Any = _CheckedQueue(self._jobs, self.tasks)
 
@@ -125,10 +132,11 @@ def stop_workers(tasks: list[Any]) -> None:
 
 def writer(ix: Index, procs: int = 1, **kwargs: Any) -> IndexWriter:
     """A writer in the index's format (searcher/index/codec.py): one process, or `procs` processes each writing its own
-    segment. Every writer of an index comes from here, so that new and merged segments all inline short postings."""
+    segment. Every writer of an index comes from here, so that new and merged segments all inline short postings,
+    and every posting pool pickles its runs in chunks (searcher/index/pool.py)."""
     kwargs.setdefault("codec", LeanCodec())
     if procs <= 1:
-        return ix.writer(**kwargs)
+        return use_chunked_pool(ix.writer(**kwargs))
     return SafeMpWriter(ix, procs=procs, multisegment=True, **kwargs)
 
 
