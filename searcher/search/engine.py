@@ -196,7 +196,8 @@ def _removed_articles(reader: Any) -> set[str]:
 
 def _file_sizes(generation: Path) -> dict[str, int]:
     """The size of every file of a generation, taken when a searcher opens it."""
-    return {entry.name: entry.stat().st_size for entry in os.scandir(generation) if entry.is_file()}
+    with os.scandir(generation) as entries:  # closed even when a rebuild deletes the generation meanwhile
+        return {entry.name: entry.stat().st_size for entry in entries if entry.is_file()}
 
 
 def _require_intact(generation: Path, sizes: dict[str, int]) -> None:
