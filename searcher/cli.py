@@ -270,8 +270,9 @@ def search(query: str, corpus: Path | None, index: Path | None, page: int, size:
     if not query.strip():
         raise click.UsageError("the query is empty: give the words to search for, e.g. searcher search '嘉兴 光伏'")
     engine = open_engine(config.index_dir(index))
-    options: dict[str, Any] = {"page": page, "size": size, "source": source, "author": author, "date_from": date_from,
-               "date_to": date_to, "range": range_, "sort": "newest" if newest else sort, "per_article": per_article}
+    options: dict[str, Any] = {"page": page, "size": size, "source": source, "author": author,
+                               "date_from": date_from, "date_to": date_to, "range": range_,
+                               "sort": "newest" if newest else sort, "per_article": per_article}
     if as_json:  # the API's answer: written dates, did you mean (builds the index vocabulary), folded reprints
         from .discovery.search import search_with_discovery
 

@@ -13,6 +13,7 @@ from whoosh import query as Q
 
 from ..analysis.normalize import normalize
 from ..models import Article
+from ..search.engine import Engine
 
 TOP_KEYWORDS = 10
 MLT_TERMS = 6
@@ -50,7 +51,7 @@ def related_query(words: list[str], exclude_article: str) -> Q.Query | None:
     return Q.AndNot(Q.Or([Q.Term("text", w) for w in words[:MLT_TERMS]]), Q.Term("article_id", exclude_article))
 
 
-def related(engine: Any, words: list[str], exclude_article: str, limit: int = 10) -> dict[str, list[dict]]:
+def related(engine: Engine, words: list[str], exclude_article: str, limit: int = 10) -> dict[str, list[dict]]:
     """Paragraphs and articles sharing the most of `words` (`related_query`, run by `engine.scored`):
     {"paragraphs": [{id, article_id, paragraph, title, text, score}], "articles": [{id, title, date, source,
     score}]} (an article is listed once, at its best paragraph)."""

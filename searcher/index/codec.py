@@ -25,7 +25,7 @@ class InliningPostingsWriter(W3PostingsWriter):
         """Posting lists of up to INLINE_LIMIT postings go into the term info (read back by W3Codec as a list)."""
         if self.written() or len(self) > self._inlinelimit:
             return super().finish_postings()
-        terminfo: Any = cast(Any, self)._terminfo  # untyped in Whoosh
+        terminfo = cast(Any, self)._terminfo  # untyped in Whoosh
         terminfo.add_block(self)
         terminfo.set_inlined(self._ids, self._weights, self._values)
         self._terminfo = None

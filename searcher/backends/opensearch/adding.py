@@ -13,8 +13,8 @@ The writer lock: an `flock` on `CORPUS/.searcher-writer.lock` (hidden, so no bui
 upload, remove and rebuild of that corpus, through `store.file_lock`, as the Whoosh lock is. It serialises the
 writers of one machine (or of a file system where `flock` works across machines), and dies with its holder: a
 killed writer never leaves it held. It does not stop a writer on another machine with its own copy of the corpus;
-such setups need one writer host. A rebuild holds it from start to alias switch, so an add never writes into an index a
-rebuild is about to replace.
+such setups need one writer host. A rebuild holds it from start to alias switch, so an add never writes into an
+index a rebuild is about to replace.
 
 What is atomic and what is not: a bulk request is not a transaction, and OpenSearch has none. So an add writes
 nothing until every file of the request is placed and parsed, then (`OpenSearchWriter.commit`):
@@ -32,7 +32,7 @@ then hold part of the change until the next `searcher build` (which rebuilds fro
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -234,9 +234,7 @@ class OpenSearchIndex:
     def remove(self, article_ids: Iterable[str], wait: float = 0.0) -> dict[str, int]:
         """`writer.remove` under the corpus's writer lock, when this machine has that corpus; without one, no
         writer of this machine can be rebuilding from it."""
-        if not self.corpus.is_dir():
-            return writer.remove(self.client, self.alias, article_ids)
-        with self._lock(self.corpus, wait):
+        with self._lock(self.corpus, wait) if self.corpus.is_dir() else nullcontext():
             return writer.remove(self.client, self.alias, article_ids)
 
     def _layout(self) -> tuple[int, int]:
