@@ -16,6 +16,8 @@ import pytest
 from opensearch_cluster import Cluster, start_cluster, tools_missing
 from whoosh import index as whoosh_index
 from whoosh import query as Q
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.filedb.filestore import RamStorage
 
 from searcher.analysis.pretokenized import TOKEN_FIELD, index_settings, term, token_string, tokens_of
 from searcher.index import store
@@ -54,8 +56,21 @@ def paragraphs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paragraphs]
     with ix.searcher() as searcher:
         docs = [dict(stored) for stored in searcher.all_stored_fields()]
     tokenizers = {name: ix.schema[name].analyzer for name in TOKEN_FIELDS}
-    yield Paragraphs(docs, tokenizers, ix)
     ix.close()
+    reference = positional_reference(docs, tokenizers)
+    yield Paragraphs(docs, tokenizers, reference)
+    reference.close()
+
+
+def positional_reference(docs: list[dict[str, Any]], tokenizers: dict[str, Any]) -> Any:
+    """The same paragraphs through the same tokenizers into a Whoosh index that keeps positions, the reference for
+    phrases (the product's index keeps none: it runs no positional query, searcher/index/schema.py)."""
+    schema = Schema(id=ID(stored=True), **{name: TEXT(analyzer=tokenizers[name], phrase=True) for name in TOKEN_FIELDS})
+    ix = RamStorage().create_index(schema)
+    with ix.writer() as writer:
+        for doc in docs:
+            writer.add_document(id=doc["id"], **{name: doc.get(source) or "" for name, source in TOKEN_FIELDS.items()})
+    return ix
 
 
 def os_document(doc: dict[str, Any], tokenizers: dict[str, Any]) -> dict[str, Any]:

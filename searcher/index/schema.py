@@ -9,23 +9,25 @@ from ..analysis.tokenizers import GramTokenizer, JiebaTokenizer
 
 
 def build_schema(resources: Resources) -> Schema:
-    """Words (with positions, for phrases) and character n-grams (without: searcher/search/substrings.py) of the
-    paragraph, title, heading and byline; exact-match fields for filters and updates; columns (sortable) for what
-    results are folded and ordered by: article, paragraph, date."""
+    """Words and character n-grams (searcher/search/substrings.py) of the paragraph, title, heading and byline;
+    exact-match fields for filters and updates; columns (sortable) for what results are folded and ordered by:
+    article, paragraph, date. No field keeps positions (`phrase=False`: term frequencies only): no query here reads
+    them (a phrase is a substring, checked against the stored text), and they were 44 % of the index's bytes and
+    most of the cost of decoding postings (docs/performance.md)."""
     words = JiebaTokenizer(resources.words, resources.synonyms)
     chars = GramTokenizer()
     return Schema(
         id=ID(stored=True, unique=True),
         article_id=ID(stored=True, sortable=True),
         paragraph=NUMERIC(stored=True, sortable=True),
-        text=TEXT(analyzer=words, stored=True, phrase=True),
-        grams=TEXT(analyzer=chars),
-        title=TEXT(analyzer=words, stored=True, phrase=True),
-        title_grams=TEXT(analyzer=chars),
-        heading=TEXT(analyzer=words, stored=True, phrase=True),
-        heading_grams=TEXT(analyzer=chars),
-        byline=TEXT(analyzer=words, stored=True, phrase=True),
-        byline_grams=TEXT(analyzer=chars),
+        text=TEXT(analyzer=words, stored=True, phrase=False),
+        grams=TEXT(analyzer=chars, phrase=False),
+        title=TEXT(analyzer=words, stored=True, phrase=False),
+        title_grams=TEXT(analyzer=chars, phrase=False),
+        heading=TEXT(analyzer=words, stored=True, phrase=False),
+        heading_grams=TEXT(analyzer=chars, phrase=False),
+        byline=TEXT(analyzer=words, stored=True, phrase=False),
+        byline_grams=TEXT(analyzer=chars, phrase=False),
         source=ID(stored=True),
         date=ID(stored=True, sortable=True),
         source_url=STORED,

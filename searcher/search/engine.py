@@ -7,7 +7,6 @@ fresh Whoosh searcher for every call.
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import threading
@@ -20,7 +19,6 @@ from typing import Any
 
 from whoosh import query as Q
 from whoosh import scoring
-from whoosh.collectors import TopCollector
 from whoosh.index import Index
 
 from ..analysis.tokenizers import segment
@@ -29,6 +27,7 @@ from ..index import store
 from ..index.documents import article_of, attribution, newest_entry
 from ..index.documents import article_url as article_url  # where searcher.discovery imports it from
 from ..models import Article, Hit, SearchResult
+from . import vectorized
 from .facets import FACETS, Matched, facet_counts, sample_articles
 from .highlight import find_spans, highlight, mark
 from .plan import MAX_PHRASE_CHARS, MAX_PIECES, Builder, Filtered, QueryPlan, question_text
@@ -118,15 +117,14 @@ def collect(searcher: Any, /, query: Q.Query, filter: Q.Query | None, limit: int
             newest: bool = False) -> tuple[list[Candidate], int]:
     """The first `limit` hits and the total, both of exactly what can be paged through: filtered, folded to
     `per_article` paragraphs per article, in relevance or newest-first order (then by score, article and
-    paragraph). The plain relevance case keeps Whoosh's block-quality optimisations (exact as long as every OR is
-    an `AnyOf`, see plan.py) and its exact count of the filtered query; the others score every match and
-    order and fold them here, reading dates and article ids from the columns."""
+    paragraph). Every match is scored, with whole posting lists at a time (searcher/search/vectorized.py), so the
+    total is exact; the stored fields are read for the `limit` hits only."""
     if filter is not None:
         query = Filtered(query, filter)
+    docs, scores = vectorized.matches(searcher, query)
     if not per_article and not newest:
-        results = _top(searcher, query, limit)
-        return [Candidate(hit, hit.score) for hit in results], _count(searcher, query, results)
-    items = searcher.search(query, limit=None).top_n
+        return [Candidate(searcher.stored_fields(d), s) for s, d in vectorized.ranked(docs, scores, limit)], len(docs)
+    items = vectorized.ranked(docs, scores, None)
     article, paragraph = _column(searcher, "article_id"), _column(searcher, "paragraph")
     if newest:
         when = _column(searcher, "date")
@@ -134,29 +132,6 @@ def collect(searcher: Any, /, query: Q.Query, filter: Q.Query | None, limit: int
     if per_article:
         items = _fold(items, article, per_article)
     return [Candidate(searcher.stored_fields(docnum), score) for score, docnum in items[:limit]], len(items)
-
-
-def _top(searcher: Any, query: Q.Query, limit: int) -> Any:
-    """The top `limit` hits. A query that cannot match more than TOTAL_LIMIT paragraphs (its estimate, an upper
-    bound from document frequencies) is scored exhaustively in one pass that also counts, which costs less than
-    Whoosh's block-skipping search followed by a second, counting pass (keywords at 40k paragraphs: p50 10 against
-    17 ms CPU). A larger one takes the skipping search: its count then stops at the limit (`_count`). The exhaustive
-    collector must not `replace` matchers either: that prunes branches which cannot reach the top N, and with them
-    matches it would have counted."""
-    if query.estimate_size(searcher.reader()) > TOTAL_LIMIT:
-        return searcher.search(query, limit=limit)
-    collector = TopCollector(limit, usequality=False, replace=0)
-    searcher.search_with_collector(query, collector)
-    return collector.results()
-
-
-def _count(searcher: Any, query: Q.Query, results: Any) -> int:
-    """The exact number of matches up to TOTAL_LIMIT + 1 (more than that means "at least TOTAL_LIMIT"). Whoosh knows
-    it already when it scored every match; when its block-quality skipping passed some by, they are counted in a
-    second pass over the matching documents, which stops at the limit."""
-    if results.has_exact_length():
-        return len(results)
-    return sum(1 for _ in itertools.islice(searcher.docs_for_query(query), TOTAL_LIMIT + 1))
 
 
 def _fold(items: list[tuple[float, int]], article: Callable[[int], Any], limit: int) -> list[tuple[float, int]]:
@@ -299,7 +274,8 @@ class Engine:
     @staticmethod
     def _matched(searcher: Any, /, query: Q.Query) -> tuple[dict[str, Matched], bool]:
         """The articles `query` matches, for the facets (and whether only a sample was read)."""
-        return sample_articles(searcher, searcher.docs_for_query(query), _column)
+        docs, _ = vectorized.matches(searcher, query)
+        return sample_articles(searcher, iter(docs.tolist()), _column)
 
     def _run(self, searcher: Any, parsed: ParsedQuery, plan: QueryPlan, builder: Builder,
              paging: Paging) -> tuple[list[Hit], int, bool, tuple[Q.Query | None, int | None]]:
@@ -417,7 +393,8 @@ class Engine:
         """The best `limit` paragraphs of a discovery query (e.g. keywords.related_query), stored fields and
         score: for features that rank by one query of their own rather than a reader's search."""
         searcher, _ = self._searcher()
-        return [(hit.fields(), hit.score) for hit in searcher.search(query, limit=limit)]
+        docs, scores = vectorized.matches(searcher, query)
+        return [(searcher.stored_fields(docnum), score) for score, docnum in vectorized.ranked(docs, scores, limit)]
 
     def paragraph(self, paragraph_id: str) -> dict[str, Any]:
         """One paragraph's stored fields; raises NotFound."""

@@ -1,0 +1,428 @@
+"""Running a query plan's Whoosh query over whole posting lists at once, with numpy, instead of one posting at a
+time through Whoosh's matcher tree.
+
+Whoosh walks every matching posting in Python: a union of a word term and its n-gram term, nested four places deep
+(paragraph, title, heading, byline), costs tens of Python calls per document, and a common word at a million
+paragraphs has over a hundred thousand of them (`发展`: 1.7 s CPU, docs/performance.md). Here each term's postings
+are decoded block by block straight into arrays, and each query node becomes one array operation: a union adds the
+scores of the documents in common, an intersection keeps them, and so on. The scores are Whoosh's own: the same
+BM25F formula with the same global statistics (IDF and average field lengths from the whole index, field lengths
+from the segment's length column), boosts applied the way Whoosh's matchers apply them (a compound query with a
+single subquery passes its boost over, as Whoosh's `CompoundQuery.matcher` does). So the hits, their order and the
+exact totals are those of `searcher.search`, which `tests/test_vectorized.py` checks query by query.
+
+Checks that cannot be array operations (`Holding`: does the stored text really hold the substring) run only on the
+documents that are still candidates when they are reached: an `And` evaluates its cheap parts first and hands the
+survivors down, so a substring is verified only in paragraphs that hold every other part of the query.
+
+A node type not listed here is run through Whoosh's own matcher (exact, only slower), so any query a plan can hold
+is answered.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import struct
+import threading
+import weakref
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from whoosh import query as Q
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.util.numeric import byte_to_length
+
+from .substrings import Holding, _text_holds
+
+# byte -> field length, Whoosh's lossy one-byte length encoding.
+_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+# A W3 posting list starts with a 4-byte tag; each block with its signed big-endian length.
+_TAG = 4
+_BLOCK_LENGTH = struct.Struct("!i")
+_SEGMENT_LENGTHS: weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]] = weakref.WeakKeyDictionary()
+_EMPTY_DOCS = np.empty(0, dtype=np.int64)
+_EMPTY_SCORES = np.empty(0, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Matches:
+    """Documents (sorted, distinct segment docnums) and their scores."""
+
+    docs: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def keep(self, mask: np.ndarray) -> Matches:
+        return Matches(self.docs[mask], self.scores[mask])
+
+    def within(self, docs: np.ndarray | None) -> Matches:
+        return self if docs is None else self.keep(np.isin(self.docs, docs, assume_unique=True))
+
+    def boosted(self, boost: float) -> Matches:
+        return self if boost == 1.0 else Matches(self.docs, self.scores * boost)
+
+
+NOTHING = Matches(_EMPTY_DOCS, _EMPTY_SCORES)
+
+
+def union(parts: list[Matches]) -> Matches:
+    """Every document of any part, its score the sum of the parts that hold it."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return NOTHING
+    if len(parts) == 1:
+        return parts[0]
+    docs = np.concatenate([p.docs for p in parts])
+    scores = np.concatenate([p.scores for p in parts])
+    unique, inverse = np.unique(docs, return_inverse=True)
+    return Matches(unique, np.bincount(inverse, weights=scores, minlength=len(unique)))
+
+
+def intersection(a: Matches, b: Matches, add: bool = True) -> Matches:
+    """The documents of both; scores summed (`add`) or `a`'s alone."""
+    common, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
+    return Matches(common, a.scores[ia] + b.scores[ib] if add else a.scores[ia])
+
+
+def plus_where(a: Matches, b: Matches) -> Matches:
+    """`a`'s documents, with `b`'s score added where `b` holds them too (AndMaybe)."""
+    if not len(b):
+        return a
+    _, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
+    scores = a.scores.copy()
+    scores[ia] += b.scores[ib]
+    return Matches(a.docs, scores)
+
+
+class SegmentScorer:
+    """Evaluates queries on one segment of a searcher: `top` is the whole index's searcher (global statistics,
+    as Whoosh's scorers take them), `leaf` the segment's."""
+
+    def __init__(self, top: Any, leaf: Any) -> None:
+        self.top, self.leaf = top, leaf
+        self.reader = leaf.reader()
+        self.schema = self.reader.schema
+        self.weighting = top.weighting
+        self._verdicts: dict[tuple[str, str], dict[int, bool]] = {}
+
+    def run(self, query: Q.Query) -> Matches:
+        """Every live document of the segment `query` matches, with Whoosh's score."""
+        found = self.evaluate(query, None)
+        deleted = self.reader.deleted_docs_set if self.reader.has_deletions() else None
+        if deleted:
+            found = found.keep(~np.isin(found.docs, np.fromiter(deleted, dtype=np.int64)))
+        return found
+
+    def evaluate(self, query: Q.Query, within: np.ndarray | None, scored: bool = True) -> Matches:
+        """The matches of `query` among the documents `within` (all when None). Documents outside `within` may
+        be left in by nodes that cost nothing to evaluate whole; the caller intersects anyway."""
+        handler = _HANDLERS.get(type(query))
+        if handler is None:
+            handler = next((h for cls, h in _HANDLERS.items() if isinstance(query, cls)), _whoosh_matcher)
+        return handler(self, query, within, scored)
+
+    # --- terms ---
+
+    def term(self, query: Q.Term, within: np.ndarray | None, scored: bool) -> Matches:
+        fieldname = query.fieldname
+        if fieldname not in self.schema:
+            return NOTHING
+        field = self.schema[fieldname]
+        text = query.text if isinstance(query.text, bytes) else field.to_bytes(query.text)
+        if (fieldname, text) not in self.reader:
+            return NOTHING
+        docs, weights = self._postings(fieldname, text, field.format)
+        if within is not None:
+            mask = np.isin(docs, within, assume_unique=True)
+            docs, weights = docs[mask], weights[mask]
+        if not scored:
+            return Matches(docs, np.zeros(len(docs)))
+        return Matches(docs, self._score(fieldname, text, docs, weights) * query.boost)
+
+    def _postings(self, fieldname: str, text: bytes, format_: Any) -> tuple[np.ndarray, np.ndarray]:
+        """All of a term's postings in this segment, deleted documents included (they are dropped at the end):
+        decoded once, then kept in POSTINGS (a segment never changes once written)."""
+        key = (self.reader._segid, fieldname, text)
+        found = POSTINGS.get(key)
+        if found is None:
+            found = POSTINGS.put(key, _decode(self.reader._terms.matcher(fieldname, text, format_)))
+        return found
+
+    def _score(self, fieldname: str, text: bytes, docs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """BM25F as whoosh.scoring.BM25FScorer computes it; a field that is not scorable scores its weight."""
+        if not self.schema[fieldname].scorable:
+            return weights
+        weighting = self.weighting
+        b = weighting._field_B.get(fieldname, weighting.B)
+        k1 = weighting.K1
+        idf = self.top.idf(fieldname, text)
+        avgfl = self.top.avg_field_length(fieldname) or 1
+        encoded = _encoded_lengths(self.reader, fieldname)[docs]
+        lengths = np.where(encoded > 0, _LENGTHS[encoded], 1.0)  # 1 where none is stored, as Whoosh defaults
+        return idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avgfl)))
+
+    # --- stored-text checks ---
+
+    def holding(self, query: Holding, within: np.ndarray | None, scored: bool) -> Matches:
+        """The child's candidates that really hold the substring: those with the word term (`known`) without a
+        look, the others by their stored text."""
+        candidates = self.evaluate(query.child, within, scored).within(within)
+        if not len(candidates):
+            return candidates
+        sure = np.zeros(len(candidates), dtype=bool)
+        if query.known is not None:
+            known = self.evaluate(query.known, candidates.docs, scored=False)
+            sure = np.isin(candidates.docs, known.docs, assume_unique=True)
+        check = _stored_check(self.leaf, query)
+        verdicts = self._verdicts.setdefault((query.source, query.pattern), {})  # a unit is in several places
+        holds = sure.copy()
+        for i in np.flatnonzero(~sure):
+            docnum = int(candidates.docs[i])
+            verdict = verdicts.get(docnum)
+            if verdict is None:
+                verdict = verdicts[docnum] = check(docnum)
+            holds[i] = verdict
+        return candidates.keep(holds)
+
+
+def _encoded_lengths(reader: Any, fieldname: str) -> np.ndarray:
+    """A segment's one-byte field lengths, every document's, read once per segment reader (a byte each: 1 MB a
+    field at a million paragraphs)."""
+    cached = _SEGMENT_LENGTHS.setdefault(reader, {})
+    if fieldname not in cached:
+        count = reader.doc_count_all()
+        column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+        encoded = np.zeros(count, dtype=np.uint8)
+        if column is not None:
+            stored = np.frombuffer(column._dbfile.get(column._basepos, column._count), dtype=np.uint8)
+            encoded[: len(stored)] = stored[:count]
+        cached[fieldname] = encoded
+    return cached[fieldname]
+
+
+def _decode(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(docnums, weights) of a posting list: W3's blocks read directly, anything else (postings inlined in the
+    term index) through the matcher."""
+    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
+        return _read_blocks(matcher)
+    ids, weights = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+
+
+class PostingsCache:
+    """Decoded posting lists, least recently used dropped first beyond `budget` bytes. Shared by every thread's
+    searcher: the same segment's postings decode to the same arrays, which nobody modifies."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.size = 0
+        self._items: OrderedDict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, bytes]) -> tuple[np.ndarray, np.ndarray] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str, bytes], value: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        cost = value[0].nbytes + value[1].nbytes
+        with self._lock:
+            if key not in self._items and cost <= self.budget:
+                self._items[key] = value
+                self.size += cost
+                while self.size > self.budget:
+                    _, (docs, weights) = self._items.popitem(last=False)
+                    self.size -= docs.nbytes + weights.nbytes
+        return value
+
+
+# 256 MB of decoded postings: about 16 million postings, the longest lists of a million-paragraph index many times.
+POSTINGS = PostingsCache(256 << 20)
+
+
+def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
+    """Decode a W3 posting list from one read of its bytes: after a 4-byte tag, each block is its length (a
+    big-endian int, negative for the last block), a pickled info tuple (count, max id, max weight, compression,
+    min and max length bytes) and its data, a pickled (ids, weights, values) tuple, zlib-compressed when the info
+    says so. Ids are deltas from the previous id (from 0 in each block); weights an array, one float for all, or
+    None for 1.0. (Whoosh's own matcher reads the info tuple byte by byte through its file object.)"""
+    extent = matcher._length
+    length = extent[0] if isinstance(extent, tuple) else extent  # Whoosh's term info unpacks it as a 1-tuple
+    buffer = io.BytesIO(matcher._postfile.get(matcher._startoffset, length))
+    buffer.seek(_TAG)
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    while True:
+        start = buffer.tell()
+        (length,) = _BLOCK_LENGTH.unpack(buffer.read(_BLOCK_LENGTH.size))
+        end = start + _BLOCK_LENGTH.size + abs(length)
+        count, _, _, compression, _, _ = pickle.load(buffer)
+        data = buffer.read(end - buffer.tell())
+        block_ids, block_weights = pickle.loads(zlib.decompress(data) if compression else data)[:2]
+        ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)))
+        if block_weights is None:
+            weights.append(np.ones(count))
+        elif isinstance(block_weights, float):
+            weights.append(np.full(count, block_weights))
+        else:
+            weights.append(np.asarray(block_weights, dtype=np.float64))
+        if length < 0:
+            break
+    return np.concatenate(ids), np.concatenate(weights)
+
+
+def _stored_check(leaf: Any, query: Holding) -> Callable[[int], bool]:
+    """Whether a document's stored source text holds the pattern (read without Whoosh's per-field copying)."""
+    perdoc, source, pattern = leaf.reader()._perdoc, query.source, query.pattern
+
+    def holds(docnum: int) -> bool:
+        return _text_holds(pattern, perdoc.stored_fields(docnum).get(source) or "")
+
+    return holds
+
+
+# --- compound nodes ---
+
+
+def _compound_boost(query: Q.CompoundQuery, found: Matches) -> Matches:
+    """Whoosh applies a compound query's boost only when it has more than one subquery."""
+    return found.boosted(query.boost) if len(query.subqueries) > 1 else found
+
+
+def _or(scorer: SegmentScorer, query: Q.Or, within: np.ndarray | None, scored: bool) -> Matches:
+    if query.minmatch or query.scale:
+        return _whoosh_matcher(scorer, query, within, scored)
+    found = union([scorer.evaluate(sub, within, scored) for sub in query.subqueries])
+    return _compound_boost(query, found)
+
+
+def _and(scorer: SegmentScorer, query: Q.And, within: np.ndarray | None, scored: bool) -> Matches:
+    """Cheap parts first; parts with stored-text checks see only the documents every other part holds."""
+    subs = sorted(query.subqueries, key=_checks)
+    found: Matches | None = None
+    for sub in subs:
+        part = scorer.evaluate(sub, within if found is None else found.docs, scored)
+        found = part.within(within) if found is None else intersection(found, part)
+        if not len(found):
+            return NOTHING
+    return _compound_boost(query, found) if found is not None else NOTHING
+
+
+def _checks(query: Q.Query) -> int:
+    """How many stored-text checks a query holds (0 for plain term queries)."""
+    if isinstance(query, Holding):
+        return 1 + _checks(query.child)
+    return sum(_checks(child) for child in query.children())
+
+
+def _and_maybe(scorer: SegmentScorer, query: Q.AndMaybe, within: np.ndarray | None, scored: bool) -> Matches:
+    required = scorer.evaluate(query.a, within, scored).within(within)
+    if not len(required) or not scored:
+        return required
+    return plus_where(required, scorer.evaluate(query.b, required.docs, scored))
+
+
+def _and_not(scorer: SegmentScorer, query: Q.AndNot, within: np.ndarray | None, scored: bool) -> Matches:
+    kept = scorer.evaluate(query.a, within, scored).within(within)
+    if not len(kept):
+        return kept
+    excluded = scorer.evaluate(query.b, kept.docs, scored=False)
+    return kept.keep(~np.isin(kept.docs, excluded.docs, assume_unique=True))
+
+
+def _require(scorer: SegmentScorer, query: Q.Require, within: np.ndarray | None, scored: bool) -> Matches:
+    """`a`'s documents that `b` also matches, scored by `a` (plan.Filtered is one)."""
+    allowed = scorer.evaluate(query.b, within, scored=False).within(within)
+    if not len(allowed):
+        return NOTHING
+    return intersection(scorer.evaluate(query.a, allowed.docs, scored), allowed, add=False)
+
+
+def _constant(scorer: SegmentScorer, query: Q.ConstantScoreQuery, within: np.ndarray | None,
+              scored: bool) -> Matches:
+    found = scorer.evaluate(query.child, within, scored=False)
+    return Matches(found.docs, np.full(len(found), query.score))
+
+
+def _terms(scorer: SegmentScorer, query: Q.MultiTerm, within: np.ndarray | None, scored: bool) -> Matches:
+    """A range or pattern of terms as a filter (date ranges): the union of its terms' documents. Scored, it is
+    Whoosh's (its scoring depends on how it rewrites itself)."""
+    if scored:
+        return _whoosh_matcher(scorer, query, within, scored)
+    texts = list(query._btexts(scorer.reader))
+    return union([scorer.term(Q.Term(query.fieldname, text), within, False) for text in texts])
+
+
+def _null(scorer: SegmentScorer, query: Q.Query, within: np.ndarray | None, scored: bool) -> Matches:
+    return NOTHING
+
+
+def _whoosh_matcher(scorer: SegmentScorer, query: Q.Query, within: np.ndarray | None, scored: bool) -> Matches:
+    """Any other node through Whoosh's own matcher: exact, one posting at a time."""
+    context = None if scored else scorer.leaf.boolean_context()
+    matcher = query.matcher(scorer.leaf, context)
+    ids, scores = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        scores.append(matcher.score() if scored else 0.0)
+        matcher.next()
+    return Matches(np.array(ids, dtype=np.int64), np.array(scores, dtype=np.float64))
+
+
+_HANDLERS: dict[type, Callable[[SegmentScorer, Any, np.ndarray | None, bool], Matches]] = {
+    Q.Term: SegmentScorer.term,
+    Holding: SegmentScorer.holding,
+    Q.Or: _or,
+    Q.And: _and,
+    Q.AndMaybe: _and_maybe,
+    Q.AndNot: _and_not,
+    Q.Require: _require,
+    Q.ConstantScoreQuery: _constant,
+    Q.MultiTerm: _terms,
+    type(Q.NullQuery): _null,
+}
+
+
+def matches(searcher: Any, query: Q.Query) -> tuple[np.ndarray, np.ndarray]:
+    """Every document of the index `query` matches (global docnums, ascending) and its score, as Whoosh's
+    `searcher.search(query, limit=None)` would score it."""
+    docs, scores = [], []
+    for leaf, offset in searcher.leaf_searchers():
+        found = SegmentScorer(searcher, leaf).run(query)
+        docs.append(found.docs + offset)
+        scores.append(found.scores)
+    if not docs:
+        return _EMPTY_DOCS, _EMPTY_SCORES
+    return np.concatenate(docs), np.concatenate(scores)
+
+
+def ranked(docs: np.ndarray, scores: np.ndarray, limit: int | None) -> list[tuple[float, int]]:
+    """(score, docnum) of the best `limit` (all when None): by score, then docnum, as Whoosh orders ties. Scores
+    are compared rounded to 1e-9, so that the order of float additions (Whoosh's matcher tree and these arrays add
+    in different orders) cannot swap equally scored documents."""
+    if not len(docs):
+        return []
+    keys = np.round(scores, 9)
+    if limit is not None and limit < len(docs):
+        cut = np.argpartition(-keys, limit - 1)[:limit]
+        threshold = keys[cut].min()
+        cut = np.flatnonzero(keys >= threshold)  # every tie at the boundary, ordered below
+    else:
+        cut = np.arange(len(docs))
+    order = cut[np.lexsort((docs[cut], -keys[cut]))]
+    if limit is not None:
+        order = order[:limit]
+    return [(float(scores[i]), int(docs[i])) for i in order]
