@@ -99,3 +99,22 @@ def test_ranked_orders_ties_by_docnum_and_keeps_the_best() -> None:
     assert vectorized.ranked(docs, scores, 2) == [(2.0, 5), (2.0, 8)]
     assert [d for _, d in vectorized.ranked(docs, scores, None)] == [5, 8, 12, 3, 9]
     assert vectorized.ranked(docs[:0], scores[:0], 10) == []
+
+
+@pytest.mark.parametrize("spread", [50, 100_000])  # dense parts (range-long array) and sparse ones (sorted)
+def test_union_and_intersection_add_the_scores_of_common_documents(spread: int) -> None:
+    rng = np.random.default_rng(7)
+    parts = [vectorized.Matches(np.unique(rng.integers(0, spread, 40)), np.array([])) for _ in range(3)]
+    parts = [vectorized.Matches(p.docs, rng.random(len(p.docs))) for p in parts]
+    expected: dict[int, float] = {}
+    for part in parts:
+        for doc, score in zip(part.docs.tolist(), part.scores.tolist(), strict=True):
+            expected[doc] = expected.get(doc, 0.0) + score
+    union = vectorized.union(parts)
+    assert union.docs.tolist() == sorted(expected)
+    assert np.allclose(union.scores, [expected[d] for d in sorted(expected)])
+    both = vectorized.intersection(parts[0], parts[1])
+    common = sorted(set(parts[0].docs.tolist()) & set(parts[1].docs.tolist()))
+    assert both.docs.tolist() == common
+    first, second = (dict(zip(p.docs.tolist(), p.scores.tolist(), strict=True)) for p in parts[:2])
+    assert np.allclose(both.scores, [first[d] + second[d] for d in common])

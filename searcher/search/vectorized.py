@@ -45,8 +45,18 @@ _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _TAG = 4
 _BLOCK_LENGTH = struct.Struct("!i")
 _SEGMENT_LENGTHS: weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]] = weakref.WeakKeyDictionary()
+# A union of fewer documents than 1/SPARSE of its docnum range sorts them rather than filling a range-long array.
+SPARSE = 16
 _EMPTY_DOCS = np.empty(0, dtype=np.int64)
 _EMPTY_SCORES = np.empty(0, dtype=np.float64)
+
+
+def member(docs: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """Which of `docs` are in `of` (both sorted and distinct docnums): numpy's lookup-table method, linear in the
+    lengths and the docnum range, instead of sorting both."""
+    if not len(docs) or not len(of):
+        return np.zeros(len(docs), dtype=bool)
+    return np.isin(docs, of, assume_unique=True, kind="table")
 
 
 @dataclass(frozen=True)
@@ -63,7 +73,7 @@ class Matches:
         return Matches(self.docs[mask], self.scores[mask])
 
     def within(self, docs: np.ndarray | None) -> Matches:
-        return self if docs is None else self.keep(np.isin(self.docs, docs, assume_unique=True))
+        return self if docs is None else self.keep(member(self.docs, docs))
 
     def boosted(self, boost: float) -> Matches:
         return self if boost == 1.0 else Matches(self.docs, self.scores * boost)
@@ -73,31 +83,41 @@ NOTHING = Matches(_EMPTY_DOCS, _EMPTY_SCORES)
 
 
 def union(parts: list[Matches]) -> Matches:
-    """Every document of any part, its score the sum of the parts that hold it."""
+    """Every document of any part, its score the sum of the parts that hold it: added up in an array as long as
+    the docnum range (no sort, whatever the number and length of the parts), unless the parts are sparse in it."""
     parts = [p for p in parts if len(p)]
     if not parts:
         return NOTHING
     if len(parts) == 1:
         return parts[0]
-    docs = np.concatenate([p.docs for p in parts])
-    scores = np.concatenate([p.scores for p in parts])
-    unique, inverse = np.unique(docs, return_inverse=True)
-    return Matches(unique, np.bincount(inverse, weights=scores, minlength=len(unique)))
+    low = min(int(p.docs[0]) for p in parts)
+    high = max(int(p.docs[-1]) for p in parts)
+    if sum(len(p) for p in parts) * SPARSE < high - low:  # few documents over a wide range: sorting them is cheaper
+        unique, inverse = np.unique(np.concatenate([p.docs for p in parts]), return_inverse=True)
+        scores = np.bincount(inverse, weights=np.concatenate([p.scores for p in parts]), minlength=len(unique))
+        return Matches(unique, scores)
+    total = np.zeros(high - low + 1)
+    present = np.zeros(high - low + 1, dtype=bool)
+    for part in parts:
+        total[part.docs - low] += part.scores  # a part's docnums are distinct, so no addition is lost
+        present[part.docs - low] = True
+    at = np.flatnonzero(present)
+    return Matches(at + low, total[at])
 
 
 def intersection(a: Matches, b: Matches, add: bool = True) -> Matches:
     """The documents of both; scores summed (`add`) or `a`'s alone."""
-    common, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
-    return Matches(common, a.scores[ia] + b.scores[ib] if add else a.scores[ia])
+    in_b, in_a = member(a.docs, b.docs), member(b.docs, a.docs)  # the same documents, in the same order
+    return Matches(a.docs[in_b], a.scores[in_b] + b.scores[in_a] if add else a.scores[in_b])
 
 
 def plus_where(a: Matches, b: Matches) -> Matches:
     """`a`'s documents, with `b`'s score added where `b` holds them too (AndMaybe)."""
     if not len(b):
         return a
-    _, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
+    in_b = member(a.docs, b.docs)
     scores = a.scores.copy()
-    scores[ia] += b.scores[ib]
+    scores[in_b] += b.scores[member(b.docs, a.docs)]
     return Matches(a.docs, scores)
 
 
@@ -117,7 +137,7 @@ class SegmentScorer:
         found = self.evaluate(query, None)
         deleted = self.reader.deleted_docs_set if self.reader.has_deletions() else None
         if deleted:
-            found = found.keep(~np.isin(found.docs, np.fromiter(deleted, dtype=np.int64)))
+            found = found.keep(~member(found.docs, np.sort(np.fromiter(deleted, dtype=np.int64))))
         return found
 
     def evaluate(self, query: Q.Query, within: np.ndarray | None, scored: bool = True) -> Matches:
@@ -140,7 +160,7 @@ class SegmentScorer:
             return NOTHING
         docs, weights = self._postings(fieldname, text, field.format)
         if within is not None:
-            mask = np.isin(docs, within, assume_unique=True)
+            mask = member(docs, within)
             docs, weights = docs[mask], weights[mask]
         if not scored:
             return Matches(docs, np.zeros(len(docs)))
@@ -179,7 +199,7 @@ class SegmentScorer:
         sure = np.zeros(len(candidates), dtype=bool)
         if query.known is not None:
             known = self.evaluate(query.known, candidates.docs, scored=False)
-            sure = np.isin(candidates.docs, known.docs, assume_unique=True)
+            sure = member(candidates.docs, known.docs)
         check = _stored_check(self.leaf, query)
         verdicts = self._verdicts.setdefault((query.source, query.pattern), {})  # a unit is in several places
         holds = sure.copy()
@@ -340,7 +360,7 @@ def _and_not(scorer: SegmentScorer, query: Q.AndNot, within: np.ndarray | None, 
     if not len(kept):
         return kept
     excluded = scorer.evaluate(query.b, kept.docs, scored=False)
-    return kept.keep(~np.isin(kept.docs, excluded.docs, assume_unique=True))
+    return kept.keep(~member(kept.docs, excluded.docs))
 
 
 def _require(scorer: SegmentScorer, query: Q.Require, within: np.ndarray | None, scored: bool) -> Matches:
