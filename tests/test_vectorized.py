@@ -118,3 +118,18 @@ def test_union_and_intersection_add_the_scores_of_common_documents(spread: int) 
     assert both.docs.tolist() == common
     first, second = (dict(zip(p.docs.tolist(), p.scores.tolist(), strict=True)) for p in parts[:2])
     assert np.allclose(both.scores, [first[d] + second[d] for d in common])
+
+
+def test_posting_lists_of_many_blocks_as_whoosh(make_index: Callable[..., Engine]) -> None:
+    """Whoosh writes postings in blocks of 128, each starting its deltas again: lists of several blocks (嘉兴 in
+    every paragraph, 光伏 in every third) decode to the same documents and weights."""
+    rows = [{"id": f"a{i}", "title": f"第{i}期", "source": "嘉兴日报",
+             "text": "\n".join(f"嘉兴{'光伏' * (j % 3 == 0)}新闻第{i}篇第{j}段。" for j in range(i % 5 + 1))}
+            for i in range(150)]
+    engine = make_index(rows)
+    searcher, _ = engine._searcher()
+    either = Q.Or([Q.Term("text", "嘉兴"), Q.Term("grams", "篇")])
+    for query in (Q.Term("text", "嘉兴"), Q.Term("grams", "光伏"), either):
+        expected = whoosh_ranking(searcher, query)
+        assert len(expected) > 128  # more than one block
+        assert vector_ranking(searcher, query) == expected

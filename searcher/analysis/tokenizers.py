@@ -16,6 +16,7 @@ import sys
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 
 from whoosh.analysis import Token, Tokenizer
 
@@ -48,6 +49,7 @@ with warnings.catch_warnings(), _pkg_resources_hidden():
 jieba.setLogLevel(logging.WARNING)
 
 UserWord = tuple[str, int | None, str | None]
+Span = tuple[str, int, int, int]  # (token text, position, start, end in the normalised text)
 _loaded_words: set[str] = set()
 
 
@@ -83,7 +85,7 @@ def sub_words(word: str) -> Iterator[tuple[str, int]]:
 class _NormalizingTokenizer(Tokenizer):
     """Shared plumbing: normalise once, then subclasses yield (text, pos, start, end) over normalised text."""
 
-    def _spans(self, norm: Normalized, mode: str) -> Iterator[tuple[str, int, int, int]]:
+    def _spans(self, norm: Normalized, mode: str) -> Iterator[Span]:
         raise NotImplementedError
 
     def __call__(
@@ -100,8 +102,8 @@ class _NormalizingTokenizer(Tokenizer):
         **kwargs: object,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        norm = normalize(value)
-        for text, pos, start, end in self._spans(norm, mode):
+        norm, spans = _analysed(self, value, mode)
+        for text, pos, start, end in spans:
             token.text = text
             token.boost = 1.0
             token.stopped = False
@@ -114,6 +116,15 @@ class _NormalizingTokenizer(Tokenizer):
                 token.startchar = start_char + original_start
                 token.endchar = start_char + original_end
             yield token
+
+
+@lru_cache(maxsize=64)
+def _analysed(tokenizer: _NormalizingTokenizer, value: str, mode: str) -> tuple[Normalized, tuple[Span, ...]]:
+    """The normalised value and its spans, remembered for the last few values: every paragraph of an article
+    carries the same title, heading and byline, and they were analysed again for each (a tenth of a build's
+    analysis). Tokenizers are equal, and hash equally, when they carry the same resources."""
+    norm = normalize(value)
+    return norm, tuple(tokenizer._spans(norm, mode))
 
 
 class JiebaTokenizer(_NormalizingTokenizer):
@@ -134,7 +145,7 @@ class JiebaTokenizer(_NormalizingTokenizer):
     def __hash__(self) -> int:
         return hash((self.words, tuple(sorted(self.synonyms.items()))))
 
-    def _spans(self, norm: Normalized, mode: str) -> Iterator[tuple[str, int, int, int]]:
+    def _spans(self, norm: Normalized, mode: str) -> Iterator[Span]:
         load_words(self.words)
         for pos, (word, start, end) in enumerate(segment(norm.text)):
             yield word, pos, start, end
@@ -155,7 +166,13 @@ class GramTokenizer(_NormalizingTokenizer):
     them). The n-gram fields keep no positions: a substring of one or two characters is one term, a longer one the
     intersection of its bigrams checked against the stored text (searcher/search/substrings.py)."""
 
-    def _spans(self, norm: Normalized, mode: str) -> Iterator[tuple[str, int, int, int]]:
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GramTokenizer)
+
+    def __hash__(self) -> int:
+        return hash(GramTokenizer)
+
+    def _spans(self, norm: Normalized, mode: str) -> Iterator[Span]:
         text = norm.text
         for match in _RUN.finditer(text):
             start, end = match.span()

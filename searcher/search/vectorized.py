@@ -283,8 +283,9 @@ def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
     length = extent[0] if isinstance(extent, tuple) else extent  # Whoosh's term info unpacks it as a 1-tuple
     buffer = io.BytesIO(matcher._postfile.get(matcher._startoffset, length))
     buffer.seek(_TAG)
-    ids: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
+    deltas: list[int] = []
+    weights: list[float] = []
+    counts: list[int] = []
     while True:
         start = buffer.tell()
         (length,) = _BLOCK_LENGTH.unpack(buffer.read(_BLOCK_LENGTH.size))
@@ -292,16 +293,24 @@ def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
         count, _, _, compression, _, _ = pickle.load(buffer)
         data = buffer.read(end - buffer.tell())
         block_ids, block_weights = pickle.loads(zlib.decompress(data) if compression else data)[:2]
-        ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)))
-        if block_weights is None:
-            weights.append(np.ones(count))
-        elif isinstance(block_weights, float):
-            weights.append(np.full(count, block_weights))
+        deltas.extend(block_ids)
+        counts.append(count)
+        if block_weights is None or isinstance(block_weights, float):
+            weights.extend([1.0 if block_weights is None else block_weights] * count)
         else:
-            weights.append(np.asarray(block_weights, dtype=np.float64))
+            weights.extend(block_weights)
         if length < 0:
             break
-    return np.concatenate(ids), np.concatenate(weights)
+    return _restart_cumsum(np.array(deltas, dtype=np.int64), np.array(counts)), np.array(weights, dtype=np.float64)
+
+
+def _restart_cumsum(deltas: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Running sums that start again at each block (`counts` long each): one cumulative sum of everything, less
+    what the blocks before each had added up to."""
+    total = np.cumsum(deltas)
+    ends = np.cumsum(counts)
+    before = np.concatenate(([0], total[ends[:-1] - 1]))
+    return total - np.repeat(before, counts)
 
 
 def _stored_check(leaf: Any, query: Holding) -> Callable[[int], bool]:
