@@ -53,10 +53,24 @@ def wait_first_answer(base: str, query: str, started: float, limit: float = 120.
 
 
 def memory_mb(pid: int) -> dict[str, float]:
-    """The process's current and peak resident memory, from /proc."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    return {key: int(re.search(rf"^{key}:\s+(\d+) kB", status, re.M).group(1)) / 1024  # type: ignore[union-attr]
-            for key in ("VmRSS", "VmHWM")}
+    """The current and peak resident memory of the process and its children (a server's worker processes), from
+    /proc: the sum of each one's, pages they share counted in each."""
+    total = {"VmRSS": 0.0, "VmHWM": 0.0}
+    for each in [pid, *children(pid)]:
+        try:
+            status = Path(f"/proc/{each}/status").read_text()
+        except FileNotFoundError:
+            continue
+        for key in total:
+            total[key] += int(re.search(rf"^{key}:\s+(\d+) kB", status, re.M).group(1)) / 1024  # type: ignore[union-attr]
+    return total
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
 
 
 def to_ms(value: str) -> float:
@@ -88,8 +102,10 @@ def run_wrk(base: str, queries: list[str], seconds: int, connections: int) -> di
 
 
 def measure(searcher_bin: str, index: Path, corpus: Path, queries: list[str], seconds: int = 20,
-            connections: int = 16, threads: int = 8, warmup: int = 0, env: dict[str, str] | None = None) -> dict:
-    """First answer after start, then wrk; `searcher serve --threads THREADS` on a free loopback port. With
+            connections: int = 16, threads: int = 8, warmup: int = 0, env: dict[str, str] | None = None,
+            workers: int = 1) -> dict:
+    """First answer after start, then wrk; `searcher serve --threads THREADS --workers WORKERS` on a free loopback
+    port (memory: the server's processes together). With
     `warmup` seconds, an unmeasured wrk run first, so that the measured one sees every thread warm. `env` adds to
     the server's environment (SEARCHER_BACKEND=opensearch and its cluster, for the OpenSearch backend)."""
     if shutil.which("wrk") is None:
@@ -98,10 +114,12 @@ def measure(searcher_bin: str, index: Path, corpus: Path, queries: list[str], se
     base = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
     server = subprocess.Popen([searcher_bin, "serve", "--index", str(index), "--corpus", str(corpus),
-                               "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads)],
+                               "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads),
+                               "--workers", str(workers)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
     try:
-        result: dict = {"threads": threads, "first_answer_s": round(wait_first_answer(base, queries[0], started), 3)}
+        first = wait_first_answer(base, queries[0], started)
+        result: dict = {"threads": threads, "workers": workers, "first_answer_s": round(first, 3)}
         result["rss_after_first_mb"] = round(memory_mb(server.pid)["VmRSS"], 1)
         if warmup > 0:
             run_wrk(base, queries, warmup, connections)

@@ -82,15 +82,17 @@ def http_table(engines: list[dict]) -> list[str]:
     rows = [e for e in engines if e.get("http")]
     if not rows:
         return []
-    lines = ["| engine | server threads | connections × s | requests/s | p50 / p90 / p99 ms | errors (non-2xx + socket)"
-             " | first answer s | server RSS MB after first / end / peak |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| engine | server processes × threads | connections × s | requests/s | p50 / p90 / p99 ms "
+             "| errors (non-2xx + socket) | first answer s | server RSS MB after first / end / peak |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for e in rows:
         h = e["http"]
         if "error" in h:
             lines.append(f"| {e['engine']} | {h['error']} |||||||")
             continue
         warm = f" after {h['warmup_s']} s warm-up" if h.get("warmup_s") else ""
-        lines.append(f"| {e['engine']} | {h['threads']} | {h['connections']} × {h['seconds']}{warm} "
+        shape = f"{h.get('workers', 1)} × {h['threads']}"
+        lines.append(f"| {e['engine']} | {shape} | {h['connections']} × {h['seconds']}{warm} "
                      f"| {fmt(h['requests_per_s'], 1)} | {fmt(h.get('p50_ms'), 0)} / {fmt(h.get('p90_ms'), 0)} / "
                      f"{fmt(h.get('p99_ms'), 0)} | {h['non_2xx'] + h['socket_errors']} | {fmt(h['first_answer_s'], 2)} "
                      f"| {fmt(h['rss_after_first_mb'], 0)} / {fmt(h['rss_end_mb'], 0)} / {fmt(h['rss_peak_mb'], 0)} |")

@@ -138,7 +138,7 @@ def measure_size(size: int, args: argparse.Namespace, report: dict, save) -> Non
                 log(f"== {name}: searcher serve ({engine}) + wrk {args.connections} connections, {args.http_seconds} s")
                 res["http"] = measure(str(VENV / "bin" / "searcher"), workdir / "index", corpus,
                                       keyword_list(keywords), args.http_seconds, args.connections,
-                                      args.server_threads, args.http_warmup, env)
+                                      args.server_threads, args.http_warmup, env, args.server_workers)
             if env:
                 res["cluster"] = node_memory()
         entry["engines"].append(res)
@@ -157,7 +157,8 @@ def main() -> None:
     ap.add_argument("--http-seconds", type=int, default=20, help="wrk duration; 0 skips the HTTP measurement")
     ap.add_argument("--http-warmup", type=int, default=0, help="seconds of unmeasured wrk load before the measured run")
     ap.add_argument("--connections", type=int, default=16)
-    ap.add_argument("--server-threads", type=int, default=8, help="searcher serve --threads")
+    ap.add_argument("--server-threads", type=int, default=8, help="searcher serve --threads (per process)")
+    ap.add_argument("--server-workers", type=int, default=1, help="searcher serve --workers (processes)")
     ap.add_argument("--timeout", type=int, default=6 * 3600, help="seconds per engine and size")
     ap.add_argument("--keep-index", action="store_true", help="keep the indexes under bench/.cache/idx")
     ap.add_argument("--out", help="result path without suffix (default bench/results/run-DATE)")

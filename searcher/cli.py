@@ -325,15 +325,18 @@ def inspect(file: Path, as_json: bool) -> None:
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=5000, show_default=True)
-@click.option("--threads", type=int, default=8, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=8, show_default=True, help="threads per process")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="server processes sharing the port: more use more cores")
 @backend_options
 @clean_errors
-def serve(corpus: Path | None, index: Path | None, host: str, port: int, threads: int) -> None:
-    """Serve the web app and JSON API under waitress (a production WSGI server)."""
+def serve(corpus: Path | None, index: Path | None, host: str, port: int, threads: int, workers: int) -> None:
+    """Serve the web app and JSON API under waitress (a production WSGI server), in one process or several."""
     from web import create_app
     from web import serve as run_server
     from web.state import get_engine
 
+    from .analysis.tokenizers import segment
     from .errors import IndexMissing
 
     given = config.given_corpus(corpus)  # else uploads go to the corpus the index records
@@ -344,9 +347,13 @@ def serve(corpus: Path | None, index: Path | None, host: str, port: int, threads
         engine.health()
     except IndexMissing as exc:
         click.echo(f"warning: {exc}; answering 503 until then", err=True)
-    engine.warm_up()
+    if workers == 1:
+        engine.warm_up()
+    else:
+        engine.close()  # each worker opens the index itself
+        segment("预热")  # jieba's dictionary, loaded once here and shared with the workers
     click.echo(f"serving http://{host}:{port}/ ({_serving(index)})", err=True)
-    run_server(app, host=host, port=port, threads=threads)
+    run_server(app, host=host, port=port, threads=threads, workers=workers)
 
 
 def _serving(index: Path | None) -> str:

@@ -7,11 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import SEED_CORPUS, write_jsonl
 
 from searcher.cli import cli
 from searcher.index.build import build_index
+from searcher.search.engine import Engine
 
 EXE = Path(sys.executable).with_name("searcher")
 
@@ -194,3 +196,84 @@ def test_search_json_is_what_the_api_returns(corpus, tmp_path):
         assert {"suggestion", "corrected", "date_filter", "folded"} <= printed.keys()
         assert printed.keys() == served.keys()
         assert printed["hits"] == served["hits"] and printed["total"] == served["total"]
+
+
+def _children(pid: int) -> list[int]:
+    """The live child processes of `pid` (Linux: /proc/PID/task/PID/children)."""
+    from conftest import alive
+
+    try:
+        listed = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return []
+    return [int(child) for child in listed if alive(int(child))]
+
+
+def _reads(pid: int, folder: Path) -> bool:
+    """Whether process `pid` holds a file under `folder` open."""
+    import os
+
+    fds = Path(f"/proc/{pid}/fd")
+    return any(os.readlink(fds / fd).startswith(str(folder)) for fd in os.listdir(fds))
+
+
+def _serving(port: int, query: str, deadline: float) -> dict:
+    import time
+    import urllib.parse
+    import urllib.request
+
+    url = f"http://127.0.0.1:{port}/api/search?" + urllib.parse.urlencode({"q": query})
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                return json.loads(response.read())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGKILL"])
+def test_serve_with_several_workers_answers_and_leaves_no_process_behind(corpus, tmp_path, stop):
+    """`serve --workers 2`: two processes answer on one port, each with its own engine; stopping the server
+    (SIGTERM), or killing it outright, leaves none of them running."""
+    import signal
+    import socket
+    import time
+
+    from conftest import alive
+
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([str(EXE), "serve", "--index", str(index), "--port", str(port), "--workers", "2",
+                             "--threads", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        answers = [_serving(port, "光伏", deadline) for _ in range(12)]
+        expected = Engine(index).search("光伏").total
+        assert expected > 0 and {a["total"] for a in answers} == {expected}
+        assert all("<mark>光伏</mark>" in a["hits"][0]["highlight"] for a in answers)
+        assert _serving(port, "不存在的词语", deadline)["total"] == 0
+        workers = _children(proc.pid)
+        assert len(workers) == 2
+        assert all(_reads(worker, index) for worker in workers)  # each opened the index itself, at its start
+        assert not _reads(proc.pid, index)  # (they inherited no open file of it)
+        proc.send_signal(getattr(signal, stop))
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while any(alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(w) for w in workers)
+    finally:
+        proc.kill()
+        out, err = proc.communicate(timeout=30)
+    assert "with 2 processes × 2 threads" in out
+    assert "Traceback" not in err
+
+
+def test_serve_refuses_no_workers(tmp_path):
+    result = run("serve", "--index", str(tmp_path / "index"), "--workers", "0")
+    assert result.returncode == 2 and "--workers" in result.stderr

@@ -7,6 +7,9 @@ found right after the write returns. Bounded: the writes take a few seconds at m
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,7 +21,7 @@ from conftest import ARTICLES, write_jsonl
 
 from searcher.corpus.uploads import save_json_article
 from searcher.index.build import BuildReport, add_files, build_index
-from searcher.index.jobs import Rebuilder
+from searcher.index.jobs import ABANDONED, STATUS_FILE, Rebuilder
 from searcher.search.engine import Engine
 from web import create_app
 
@@ -196,6 +199,39 @@ def test_only_one_of_many_simultaneous_starts_runs(corpus_and_index: tuple[Path,
     assert builds == [1]
     status = rebuilder.status()
     assert status["state"] == "done" and status["generation"] == "gen-000002"
+
+
+def test_every_server_process_reports_the_one_rebuild(corpus_and_index: tuple[Path, Path]) -> None:
+    """Two Rebuilders of one index stand for two worker processes of one server: the one that does not run the
+    rebuild reports it (and refuses a second) from the shared status file, through to its end."""
+    release = threading.Event()
+
+    def held_build(*args: object, **kwargs: object) -> BuildReport:
+        assert release.wait(DEADLINE)
+        return build_index(*args, **kwargs)  # type: ignore[arg-type]
+
+    running, other = Rebuilder(*corpus_and_index, build=held_build), Rebuilder(*corpus_and_index)
+    other.pid = running.pid + 1_000_000  # another process (no such pid: it is never asked whether it lives)
+    assert other.status()["state"] == "idle"
+    assert running.start()
+    assert other.status()["state"] == "running"
+    assert not other.start()
+    release.set()
+    assert running.join(DEADLINE)
+    assert other.status() == running.status()
+    assert other.status()["state"] == "done" and other.status()["generation"] == "gen-000002"
+
+
+def test_a_rebuild_whose_process_died_reads_as_failed(corpus_and_index: tuple[Path, Path]) -> None:
+    corpus, index = corpus_and_index
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    status = Rebuilder._fresh("running") | {"started": "2000-01-01T00:00:00+00:00", "pid": gone.pid}
+    (index / STATUS_FILE).write_text(json.dumps(status), encoding="utf-8")
+    rebuilder = Rebuilder(corpus, index)
+    assert (rebuilder.status()["state"], rebuilder.status()["error"]) == ("failed", ABANDONED)
+    assert rebuilder.start() and rebuilder.join(DEADLINE)  # a dead process's rebuild does not block a new one
+    assert rebuilder.status()["state"] == "done"
 
 
 def test_progress_counts_files_not_bad_jsonl_lines(tmp_path: Path) -> None:

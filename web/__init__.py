@@ -61,9 +61,17 @@ def _load_env(app: Flask) -> None:
             app.config[key] = app.config.pop(env_key)
 
 
-def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, threads: int = 8) -> None:
+def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, threads: int = 8, workers: int = 1) -> None:
     """Serve with waitress, a production WSGI server (Flask's own is for development only), configured by
-    `web.server` so that waitress's own error responses carry the security headers too."""
+    `web.server` so that waitress's own error responses carry the security headers too. With several `workers`,
+    each process opens its own engine and warms it before serving."""
     from . import server
+    from .state import forget_engine, get_engine
 
-    server.serve(app, host=host, port=port, threads=threads)
+    def own_engine() -> None:
+        forget_engine(app)
+        with app.app_context():
+            get_engine().warm_up()
+
+    server.serve(app, host=host, port=port, threads=threads, workers=workers,
+                 on_start=own_engine if workers > 1 else None)

@@ -9,19 +9,33 @@ them without touching the request parsing.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable
 from typing import Any, cast
 
 from flask import Flask
+from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
 from waitress.server import create_server as waitress_server
 from waitress.task import ErrorTask
 
+from searcher.index.procwriter import die_with_parent
+
 from .messages import STATUS_MESSAGES
 from .security import HEADERS
 
 DEFAULT_THREADS = 8
+# A worker process that ends within QUICK_FAILURE seconds of its start, MAX_QUICK_FAILURES times in a row, stops
+# the server instead of being replaced again.
+QUICK_FAILURE = 5.0
+MAX_QUICK_FAILURES = 3
+log = logging.getLogger(__name__)
 
 
 class SecureErrorTask(ErrorTask):
@@ -57,7 +71,9 @@ def create_server(app: Flask, host: str = "127.0.0.1", port: int = 5000, threads
                   **adjustments: Any) -> Any:
     """A waitress server for `app` (not yet running); port 0 picks a free port (`server.effective_port`)."""
     adjustments.setdefault("max_request_body_size", request_body_limit(app))
-    server = waitress_server(app, host=host, port=port, threads=threads, ident="searcher", **adjustments)
+    if "sockets" not in adjustments:  # waitress takes sockets opened already or an address, not both
+        adjustments.update(host=host, port=port)
+    server = waitress_server(app, threads=threads, ident="searcher", **adjustments)
     # One listening socket gives a server; several (a host name with IPv4 and IPv6) a map of them.
     for listener in [server, *getattr(server, "map", {}).values()]:
         if isinstance(listener, BaseWSGIServer):
@@ -65,9 +81,98 @@ def create_server(app: Flask, host: str = "127.0.0.1", port: int = 5000, threads
     return server
 
 
-def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, threads: int = DEFAULT_THREADS) -> None:
-    """Serve until interrupted, logging where, as `waitress.serve` does."""
+def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, threads: int = DEFAULT_THREADS, workers: int = 1,
+          on_start: Callable[[], None] | None = None) -> None:
+    """Serve until interrupted, logging where, as `waitress.serve` does. With several `workers`, that many
+    processes of `threads` threads each accept on the same sockets (`serve_workers`); `on_start` runs in each
+    worker before it serves (in this process when there is one)."""
     logging.basicConfig()
+    if workers > 1:
+        serve_workers(app, listening_sockets(host, port), threads, workers, on_start)
+        return
+    if on_start is not None:
+        on_start()
     server = create_server(app, host=host, port=port, threads=threads)
     server.print_listen("Serving on http://{}:{}")
     server.run()
+
+
+def listening_sockets(host: str, port: int) -> list[socket.socket]:
+    """Bound, listening sockets for every address of `host`, as waitress would open them, to be shared by the
+    worker processes (the kernel hands each connection to one of them)."""
+    adj = Adjustments(host=host, port=port)
+    listen: list[Any] = adj.listen  # getaddrinfo tuples (the stubs say str)
+    sockets = []
+    for family, socktype, proto, sockaddr in listen:
+        sock = socket.socket(family, socktype, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(sockaddr)
+        sock.listen(adj.backlog)
+        sock.setblocking(False)
+        sockets.append(sock)
+    return sockets
+
+
+def serve_workers(app: Flask, sockets: list[socket.socket], threads: int, workers: int,
+                  on_start: Callable[[], None] | None = None) -> None:
+    """Fork `workers` processes serving `app` on `sockets`, and keep them running: one that dies is replaced (not
+    more often than once a second), SIGTERM or Ctrl-C stops them all. Each worker is killed by the kernel if this
+    process dies, so none outlives it. Several processes use several cores, where the threads of one share one
+    interpreter lock."""
+    for sock in sockets:
+        print(f"Serving on http://{_address(sock)} with {workers} processes × {threads} threads", flush=True)
+    parent = os.getpid()
+    stopping = False
+
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in started:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    started: dict[int, float] = {}
+    for _ in range(workers):
+        started[_fork_worker(app, sockets, threads, parent, on_start)] = time.monotonic()
+    failures = 0
+    while started:
+        pid, status = os.wait()
+        lasted = time.monotonic() - started.pop(pid, 0.0)
+        if stopping:
+            continue
+        failures = failures + 1 if lasted < QUICK_FAILURE else 0
+        log.warning("server process %d ended (%s) after %.1f s", pid, os.waitstatus_to_exitcode(status), lasted)
+        if failures >= MAX_QUICK_FAILURES:  # it cannot start (the next would fail the same way): give up
+            stop(signal.SIGTERM, None)
+            raise SystemExit(f"server processes keep failing at start ({failures} in a row); see the log above")
+        time.sleep(1.0)
+        started[_fork_worker(app, sockets, threads, parent, on_start)] = time.monotonic()
+
+
+def _fork_worker(app: Flask, sockets: list[socket.socket], threads: int, parent: int,
+                 on_start: Callable[[], None] | None) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:  # the worker: never returns into the parent's code
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops us
+        die_with_parent(parent)
+        if on_start is not None:
+            on_start()
+        create_server(app, threads=threads, sockets=sockets).run()
+        code = 0
+    except BaseException:
+        log.exception("server process %d failed", os.getpid())
+    finally:
+        os._exit(code)
+
+
+def _address(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"[{host}]:{port}" if sock.family == socket.AF_INET6 else f"{host}:{port}"

@@ -18,6 +18,12 @@ def init_app(app: Flask) -> None:
     app.extensions[_KEY] = None
 
 
+def forget_engine(app: Flask) -> None:
+    """Drop the app's Engine, so that the next request opens another: a server's worker process does this first,
+    so that it reads nothing through files or connections its parent opened (and its siblings share)."""
+    app.extensions[_KEY] = None
+
+
 def get_engine() -> Engine:
     """The app's Engine (of the backend SEARCHER_BACKEND names). Engine is thread-safe and cheap, but one per app
     keeps its caches warm."""

@@ -343,6 +343,15 @@ class Engine:
                    heading=doc.get("heading", ""), article=ref,
                    byline_highlight=mark(ref.byline, find_spans(ref.byline, plan.needles)))
 
+    def close(self) -> None:
+        """Close this thread's searcher and its files: a server does before it forks worker processes, which
+        open their own (reads through a file offset shared between processes would mix)."""
+        local: Any = getattr(self, "_local", None)  # (a backend's engine may keep no searcher)
+        searcher = getattr(local, "searcher", None)
+        if searcher is not None:
+            local.searcher = None
+            searcher.close()
+
     def warm_up(self) -> None:
         """Load jieba's dictionary (about a second) and open the index before the first user waits for it."""
         segment("预热")
