@@ -10,10 +10,11 @@ from ..analysis.tokenizers import GramTokenizer, JiebaTokenizer
 
 def build_schema(resources: Resources) -> Schema:
     """Words and character n-grams (searcher/search/substrings.py) of the paragraph, title, heading and byline;
-    exact-match fields for filters and updates; columns (sortable) for what results are folded and ordered by:
-    article, paragraph, date. No field keeps positions (`phrase=False`: term frequencies only): no query here reads
-    them (a phrase is a substring, checked against the stored text), and they were 44 % of the index's bytes and
-    most of the cost of decoding postings (docs/performance.md)."""
+    exact-match fields for filters and updates; columns (sortable) for what results are folded and ordered by
+    (article, paragraph, date) and what facets count (source, date, byline). No field keeps positions
+    (`phrase=False`: term frequencies only): no query here reads them (a phrase is a substring, checked against the
+    stored text), and they were 44 % of the index's bytes and most of the cost of decoding postings
+    (docs/performance.md)."""
     words = JiebaTokenizer(resources.words, resources.synonyms)
     chars = GramTokenizer()
     return Schema(
@@ -26,9 +27,9 @@ def build_schema(resources: Resources) -> Schema:
         title_grams=TEXT(analyzer=chars, phrase=False),
         heading=TEXT(analyzer=words, stored=True, phrase=False),
         heading_grams=TEXT(analyzer=chars, phrase=False),
-        byline=TEXT(analyzer=words, stored=True, phrase=False),
+        byline=TEXT(analyzer=words, stored=True, phrase=False, sortable=True),
         byline_grams=TEXT(analyzer=chars, phrase=False),
-        source=ID(stored=True),
+        source=ID(stored=True, sortable=True),
         date=ID(stored=True, sortable=True),
         source_url=STORED,
         page=STORED,

@@ -11,12 +11,12 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import query as Q
 from whoosh import scoring
 from whoosh.index import Index
@@ -28,7 +28,8 @@ from ..index.documents import article_of, attribution, newest_entry
 from ..index.documents import article_url as article_url  # where searcher.discovery imports it from
 from ..models import Article, Hit, SearchResult
 from . import vectorized
-from .facets import FACETS, Matched, facet_counts, sample_articles
+from .columns import column, occurrence
+from .facets import ARTICLE_FIELDS, FACETS, Matched, facet_counts, sample_articles
 from .highlight import find_spans, highlight, mark
 from .plan import MAX_PHRASE_CHARS, MAX_PIECES, Builder, Filtered, QueryPlan, question_text
 from .rerank import DEPTH, NEAR_DEPTH, Candidate, alnum_bigrams, boost_near, idf_weights, rerank
@@ -118,47 +119,30 @@ def collect(searcher: Any, /, query: Q.Query, filter: Q.Query | None, limit: int
     """The first `limit` hits and the total, both of exactly what can be paged through: filtered, folded to
     `per_article` paragraphs per article, in relevance or newest-first order (then by score, article and
     paragraph). Every match is scored, with whole posting lists at a time (searcher/search/vectorized.py), so the
-    total is exact; the stored fields are read for the `limit` hits only."""
+    total is exact; ordering and folding index the columns as arrays (searcher/search/columns.py); the stored
+    fields are read for the `limit` hits only."""
     if filter is not None:
         query = Filtered(query, filter)
     docs, scores = vectorized.matches(searcher, query)
     if not per_article and not newest:
         return [Candidate(searcher.stored_fields(d), s) for s, d in vectorized.ranked(docs, scores, limit)], len(docs)
-    items = vectorized.ranked(docs, scores, None)
-    article, paragraph = _column(searcher, "article_id"), _column(searcher, "paragraph")
-    if newest:
-        when = _column(searcher, "date")
-        items.sort(key=lambda item: (_descending(when(item[1])), -item[0], article(item[1]), paragraph(item[1])))
+    order = _ordered(searcher, docs, scores, newest)
     if per_article:
-        items = _fold(items, article, per_article)
-    return [Candidate(searcher.stored_fields(docnum), score) for score, docnum in items[:limit]], len(items)
+        order = order[occurrence(column(searcher, "article_id").codes[docs[order]]) < per_article]
+    return [Candidate(searcher.stored_fields(int(docs[i])), float(scores[i])) for i in order[:limit]], len(order)
 
 
-def _fold(items: list[tuple[float, int]], article: Callable[[int], Any], limit: int) -> list[tuple[float, int]]:
-    """At most `limit` items per article, keeping the order."""
-    seen: dict[Any, int] = {}
-    kept = []
-    for item in items:
-        key = article(item[1])
-        seen[key] = seen.get(key, 0) + 1
-        if seen[key] <= limit:
-            kept.append(item)
-    return kept
-
-
-def _descending(value: str) -> tuple[int, ...]:
-    """Sort key putting later ISO dates first and undated articles last."""
-    return tuple(-ord(c) for c in value) + (0,) if value else (1,)
-
-
-def _column(searcher: Any, name: str) -> Callable[[int], Any]:
-    """docnum -> value of a sortable field, from its column (or the stored fields of an index built before it
-    was one)."""
-    reader = searcher.reader()
-    if reader.has_column(name):
-        column = reader.column_reader(name)
-        return lambda docnum: column[docnum]
-    return lambda docnum: searcher.stored_fields(docnum).get(name, "")
+def _ordered(searcher: Any, docs: np.ndarray, scores: np.ndarray, newest: bool) -> np.ndarray:
+    """Positions of `docs` in result order: by score, then docnum; newest first: by date (undated last), then
+    score, article and paragraph. Scores are compared as `vectorized.ranked` compares them."""
+    keys = np.round(scores, 9)
+    if not newest:
+        return np.lexsort((docs, -keys))
+    dates = column(searcher, "date")
+    day = dates.codes[docs]
+    undated = np.isin(day, [i for i, value in enumerate(dates.values) if not value])
+    article, paragraph = column(searcher, "article_id").codes[docs], column(searcher, "paragraph").codes[docs]
+    return np.lexsort((paragraph, article, -keys, -day, undated))
 
 
 def _removed_articles(reader: Any) -> set[str]:
@@ -275,7 +259,9 @@ class Engine:
     def _matched(searcher: Any, /, query: Q.Query) -> tuple[dict[str, Matched], bool]:
         """The articles `query` matches, for the facets (and whether only a sample was read)."""
         docs, _ = vectorized.matches(searcher, query)
-        return sample_articles(searcher, iter(docs.tolist()), _column)
+        reader = searcher.reader()
+        columns = {name: column(searcher, name) if reader.has_column(name) else None for name in ARTICLE_FIELDS}
+        return sample_articles(searcher, docs, column(searcher, "article_id"), columns)
 
     def _run(self, searcher: Any, parsed: ParsedQuery, plan: QueryPlan, builder: Builder,
              paging: Paging) -> tuple[list[Hit], int, bool, tuple[Q.Query | None, int | None]]:

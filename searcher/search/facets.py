@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import calendar
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
+
+import numpy as np
 
 from ..analysis.normalize import normalize_text
 from ..page.names import byline_names
+from .columns import Column
 
 TOP = 10
 SAMPLE_LIMIT = 50_000
@@ -53,24 +55,20 @@ def facet_counts(articles: Mapping[str, Matched], per_article: int | None) -> di
     }
 
 
-def sample_articles(searcher: Any, docs: Iterable[int],
-                    column: Callable[[Any, str], Callable[[int], Any]]) -> tuple[dict[str, Matched], bool]:
+def sample_articles(searcher: Any, docs: np.ndarray, articles: Column,
+                    columns: Mapping[str, Column | None]) -> tuple[dict[str, Matched], bool]:
     """The Whoosh backend's matched articles: of the first SAMPLE_LIMIT matching document numbers `docs` (in index
-    order), and whether there were more. `column(searcher, name)` reads a sortable field."""
-    matched = list(islice(docs, SAMPLE_LIMIT + 1))
-    sampled = len(matched) > SAMPLE_LIMIT
-    article = column(searcher, "article_id")
-    per: Counter[str] = Counter()
-    first: dict[str, int] = {}
-    for doc in matched[:SAMPLE_LIMIT]:
-        aid = article(doc)
-        per[aid] += 1
-        first.setdefault(aid, doc)
-    articles = {}
-    for aid, doc in first.items():
-        stored = searcher.stored_fields(doc)
-        articles[aid] = Matched(per[aid], {name: stored.get(name, "") for name in ARTICLE_FIELDS})
-    return articles, sampled
+    order, as articles first appear in them), and whether there were more. `articles` is the article id column,
+    `columns` those of ARTICLE_FIELDS (None for a field an older index keeps only stored)."""
+    sample = docs[:SAMPLE_LIMIT]
+    codes, first, counts = np.unique(articles.codes[sample], return_index=True, return_counts=True)
+    matched = {}
+    for i in np.argsort(first):
+        doc = int(sample[first[i]])
+        stored = searcher.stored_fields(doc) if None in columns.values() else {}
+        fields = {name: col[doc] if col is not None else stored.get(name, "") for name, col in columns.items()}
+        matched[articles.values[codes[i]]] = Matched(int(counts[i]), fields)
+    return matched, len(docs) > SAMPLE_LIMIT
 
 
 def _month(iso: str) -> str:

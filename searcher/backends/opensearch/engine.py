@@ -19,7 +19,7 @@ from ...errors import BackendUnavailable, BadQuery, NotFound, redact
 from ...index.documents import article_of, newest_entry
 from ...models import Article
 from ...search import engine as base
-from ...search.engine import Engine, _descending
+from ...search.engine import Engine
 from ...search.plan import QUESTION_TERMS, Builder, Filtered, QueryPlan
 from ...search.rerank import Candidate, idf_weights
 from ...search.syntax import ParsedQuery, parse_query
@@ -158,6 +158,11 @@ def _unfolded(session: Session, body: dict[str, Any], limit: int) -> tuple[list[
         page = session.search(body)["hits"]["hits"]
         hits += page
     return hits, total
+
+
+def _descending(value: str) -> tuple[int, ...]:
+    """Sort key putting later ISO dates first and undated articles last."""
+    return tuple(-ord(c) for c in value) + (0,) if value else (1,)
 
 
 def _folded_total(articles: dict[str, Any], per_article: int) -> int:
