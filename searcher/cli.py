@@ -344,7 +344,7 @@ def serve(corpus: Path | None, index: Path | None, host: str, port: int, threads
     with app.app_context():
         engine = get_engine()  # the app's own engine, so that what the warm-up loads stays loaded
     try:
-        engine.health()
+        engine.check()
     except IndexMissing as exc:
         click.echo(f"warning: {exc}; answering 503 until then", err=True)
     if workers == 1:

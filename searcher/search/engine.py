@@ -329,6 +329,11 @@ class Engine:
                    heading=doc.get("heading", ""), article=ref,
                    byline_highlight=mark(ref.byline, find_spans(ref.byline, plan.needles)))
 
+    def check(self) -> None:
+        """Raise IndexMissing (or IndexCorrupt) when there is no index to serve, opening it otherwise: what a
+        server checks at start, cheaper than `health` (which counts the articles)."""
+        self._searcher()
+
     def close(self) -> None:
         """Close this thread's searcher and its files: a server does before it forks worker processes, which
         open their own (reads through a file offset shared between processes would mix)."""

@@ -245,6 +245,9 @@ class OpenSearchEngine(Engine):
     def warm_up(self) -> None:
         segment("预热")
 
+    def check(self) -> None:
+        self.health()
+
     def article(self, article_id: str) -> Article:
         session, _ = self._session()
         response = session.search({"query": {"term": {"article_id": article_id}}, "size": MAX_ARTICLE_PARAGRAPHS,
