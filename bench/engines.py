@@ -49,6 +49,11 @@ class SearcherEngine(peers.Engine):
         self.engine = self._engine_class(self.index_dir)
         self.engine.warm_up()
 
+    def open_built(self) -> None:
+        """Search the index already in the workdir (bench/run.py --reuse-index)."""
+        self.engine = self._engine_class(self.index_dir)
+        self.engine.warm_up()
+
     def search(self, query: str, variant: str, k: int) -> list[str]:
         result = self.engine.search(query[:500], size=k)
         return [paragraph_id(hit.article.id, hit.paragraph) for hit in result.hits]

@@ -103,14 +103,14 @@ def growth_table(sizes: list[dict]) -> list[str]:
     """How each engine's costs grow from the smallest size of the run to each larger one (ratios)."""
     if len(sizes) < 2:
         return []
-    first = {e["engine"]: e for e in sizes[0]["engines"] if "build_s" in e}
+    first = {e["engine"]: e for e in sizes[0]["engines"] if e.get("build_s") is not None}
     lines = [f"Growth against {sizes[0]['label']} (× the smaller size's value):", "",
              "| engine | size | paragraphs × | build s (CPU s) × | index MB × | peak RSS build × "
              "| keyword p99 (CPU p99) × |", "|---|---|---:|---:|---:|---:|---:|"]
     for size in sizes[1:]:
         for e in size["engines"]:
             base = first.get(e["engine"])
-            if not base or "build_s" not in e:
+            if not base or e.get("build_s") is None:
                 continue
             v, b = next(iter(e["variants"].values()), {}), next(iter(base["variants"].values()), {})
             p99, cpu99 = ((v.get("keywords", {}).get(k) or 0) / (b.get("keywords", {}).get(k) or 1)

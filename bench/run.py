@@ -60,13 +60,14 @@ def log(msg: str) -> None:
 
 
 def run_engine(name: str, corpus: Path, query_specs: list[str], workdir: Path, timeout: int,
-               env: dict[str, str]) -> dict:
+               env: dict[str, str], reuse_index: bool = False) -> dict:
     """One engine's worker process; its result, or what went wrong."""
     result = workdir.with_name(workdir.name + ".json")
     result.unlink(missing_ok=True)
     cmd = [sys.executable, str(HERE / "worker.py"), "--engine", name, "--corpus", str(corpus),
            "--workdir", str(workdir), "--result", str(result)]
     cmd += [x for spec in query_specs for x in ("--queries", spec)]
+    cmd += ["--reuse-index"] if reuse_index else []
     started = time.perf_counter()
     try:
         rc = subprocess.run(cmd, timeout=timeout, check=False, env={**os.environ, **env}).returncode
@@ -133,7 +134,7 @@ def measure_size(size: int, args: argparse.Namespace, report: dict, save) -> Non
         workdir = CACHE / "idx" / f"{engine}-{name}"
         log(f"== {name}: {engine}")
         with backend_for(engine, workdir) as (env, node_memory):
-            res = run_engine(engine, corpus, specs, workdir, args.timeout, env)
+            res = run_engine(engine, corpus, specs, workdir, args.timeout, env, args.reuse_index)
             if engine in SERVED and "build_s" in res and args.http_seconds > 0:
                 log(f"== {name}: searcher serve ({engine}) + wrk {args.connections} connections, {args.http_seconds} s")
                 res["http"] = measure(str(VENV / "bin" / "searcher"), workdir / "index", corpus,
@@ -142,7 +143,7 @@ def measure_size(size: int, args: argparse.Namespace, report: dict, save) -> Non
             if env:
                 res["cluster"] = node_memory()
         entry["engines"].append(res)
-        if not args.keep_index:
+        if not (args.keep_index or args.reuse_index):
             shutil.rmtree(workdir, ignore_errors=True)
         save()
 
@@ -161,6 +162,9 @@ def main() -> None:
     ap.add_argument("--server-workers", type=int, default=1, help="searcher serve --workers (processes)")
     ap.add_argument("--timeout", type=int, default=6 * 3600, help="seconds per engine and size")
     ap.add_argument("--keep-index", action="store_true", help="keep the indexes under bench/.cache/idx")
+    ap.add_argument("--reuse-index", action="store_true",
+                    help="this engine only: query the index a --keep-index run left, without building (implies "
+                         "--keep-index)")
     ap.add_argument("--out", help="result path without suffix (default bench/results/run-DATE)")
     args = ap.parse_args()
     ensure_venv()

@@ -131,6 +131,29 @@ def build(eng: peers.Engine, corpus: Path, docs: list) -> None:
         eng.build(docs)
 
 
+def measure_build(eng: peers.Engine, corpus: Path, docs: list, res: dict, memory: MemoryPeak) -> None:
+    peers.log(f"{res['engine']}: building {len(docs)} paragraphs")
+    j0, c0, t0 = peers.CLOCK.seconds, peers.cpu_s(), time.perf_counter()
+    build(eng, corpus, docs)
+    seconds = time.perf_counter() - t0
+    children = psutil.Process().cpu_times()
+    res.update(build_s=round(seconds, 2), build_cpu_s=round(peers.cpu_s() - c0 + children.children_user
+                                                            + children.children_system, 1),
+               jieba_build_s=round(peers.CLOCK.seconds - j0, 2), paragraphs_per_s=round(len(docs) / seconds, 1),
+               index_bytes=eng.index_bytes(), rss_build_peak_mb=memory.reset())
+    peers.log(f"{res['engine']}: built in {seconds:.1f} s, {res['index_bytes'] / 2**20:.1f} MB")
+
+
+def reuse(eng: peers.Engine, res: dict) -> None:
+    """Query the index an earlier run kept (--keep-index): no build figures."""
+    if not isinstance(eng, SearcherEngine) or not eng.index_dir.is_dir():
+        raise SystemExit(f"{res['engine']}: no kept index to reuse in {eng.workdir}")
+    eng.open_built()
+    res.update(reused_index=True, build_s=None, build_cpu_s=None, jieba_build_s=None, paragraphs_per_s=None,
+               index_bytes=eng.index_bytes(), rss_build_peak_mb=None)
+    peers.log(f"{res['engine']}: reusing the index in {eng.index_dir}")
+
+
 def run(args: argparse.Namespace) -> dict:
     peers.CLOCK.install()
     import jieba
@@ -145,21 +168,16 @@ def run(args: argparse.Namespace) -> dict:
              for kind, (path, queries) in query_sets.items()}
     jieba.initialize()
     workdir = Path(args.workdir)
-    shutil.rmtree(workdir, ignore_errors=True)
+    if not args.reuse_index:
+        shutil.rmtree(workdir, ignore_errors=True)
     eng = create(args.engine, str(workdir))
     res: dict = {"engine": args.engine, "version": eng.version(), "paragraphs": len(docs),
                  "corpus_chars": sum(len(b) for b in bodies.values()), "rss_base_mb": memory.reset(),
                  "loadavg_start": round(os.getloadavg()[0], 2)}
-    peers.log(f"{args.engine}: building {len(docs)} paragraphs")
-    j0, c0, t0 = peers.CLOCK.seconds, peers.cpu_s(), time.perf_counter()
-    build(eng, corpus, docs)
-    seconds = time.perf_counter() - t0
-    children = psutil.Process().cpu_times()
-    res.update(build_s=round(seconds, 2), build_cpu_s=round(peers.cpu_s() - c0 + children.children_user
-                                                            + children.children_system, 1),
-               jieba_build_s=round(peers.CLOCK.seconds - j0, 2), paragraphs_per_s=round(len(docs) / seconds, 1),
-               index_bytes=eng.index_bytes(), rss_build_peak_mb=memory.reset())
-    peers.log(f"{args.engine}: built in {seconds:.1f} s, {res['index_bytes'] / 2**20:.1f} MB")
+    if args.reuse_index:
+        reuse(eng, res)
+    else:
+        measure_build(eng, corpus, docs, res, memory)
     res["variants"] = {}
     for variant in eng.variants:
         row = {kind: time_queries(eng, variant, queries, bodies, exact[kind])
@@ -181,6 +199,7 @@ def main() -> None:
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--result", required=True)
     ap.add_argument("--queries", action="append", default=[], help="kind=path[:sample]")
+    ap.add_argument("--reuse-index", action="store_true", help="query the index kept in WORKDIR, do not build")
     args = ap.parse_args()
     res = run(args)
     Path(args.result).write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
