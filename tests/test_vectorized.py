@@ -133,3 +133,11 @@ def test_posting_lists_of_many_blocks_as_whoosh(make_index: Callable[..., Engine
         expected = whoosh_ranking(searcher, query)
         assert len(expected) > 128  # more than one block
         assert vector_ranking(searcher, query) == expected
+
+
+def test_member_by_table_and_by_binary_search() -> None:
+    rng = np.random.default_rng(3)
+    long = np.unique(rng.integers(0, 1_000_000, 50_000))
+    for docs in (np.unique(rng.integers(0, 1_000_000, 20)), np.unique(rng.integers(0, 1_000_000, 40_000)),
+                 np.array([long[0], long[-1], long[-1] + 1])):
+        assert vectorized.member(docs, long).tolist() == np.isin(docs, long).tolist()

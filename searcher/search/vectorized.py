@@ -45,6 +45,8 @@ _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _TAG = 4
 _BLOCK_LENGTH = struct.Struct("!i")
 _SEGMENT_LENGTHS: weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]] = weakref.WeakKeyDictionary()
+# `member` searches `of` for each of `docs` when they are fewer than 1/FEW of it.
+FEW = 32
 # A union of fewer documents than 1/SPARSE of its docnum range sorts them rather than filling a range-long array.
 SPARSE = 16
 _EMPTY_DOCS = np.empty(0, dtype=np.int64)
@@ -53,9 +55,12 @@ _EMPTY_SCORES = np.empty(0, dtype=np.float64)
 
 def member(docs: np.ndarray, of: np.ndarray) -> np.ndarray:
     """Which of `docs` are in `of` (both sorted and distinct docnums): numpy's lookup-table method, linear in the
-    lengths and the docnum range, instead of sorting both."""
+    lengths and the docnum range, instead of sorting both; a binary search when `docs` are few."""
     if not len(docs) or not len(of):
         return np.zeros(len(docs), dtype=bool)
+    if len(docs) * FEW < len(of):  # a few documents against a long list: binary search, no table over its range
+        at = np.minimum(np.searchsorted(of, docs), len(of) - 1)
+        return of[at] == docs
     return np.isin(docs, of, assume_unique=True, kind="table")
 
 
@@ -125,12 +130,11 @@ class SegmentScorer:
     """Evaluates queries on one segment of a searcher: `top` is the whole index's searcher (global statistics,
     as Whoosh's scorers take them), `leaf` the segment's."""
 
-    def __init__(self, top: Any, leaf: Any) -> None:
-        self.top, self.leaf = top, leaf
+    def __init__(self, top: Any, leaf: Any, segments: tuple[str, ...] = ()) -> None:
+        self.top, self.leaf, self.segments = top, leaf, segments
         self.reader = leaf.reader()
         self.schema = self.reader.schema
         self.weighting = top.weighting
-        self._verdicts: dict[tuple[str, str], dict[int, bool]] = {}
 
     def run(self, query: Q.Query) -> Matches:
         """Every live document of the segment `query` matches, with Whoosh's score."""
@@ -158,21 +162,22 @@ class SegmentScorer:
         text = query.text if isinstance(query.text, bytes) else field.to_bytes(query.text)
         if (fieldname, text) not in self.reader:
             return NOTHING
-        docs, weights = self._postings(fieldname, text, field.format)
+        docs, scores = self._scored(fieldname, text, field.format)
         if within is not None:
             mask = member(docs, within)
-            docs, weights = docs[mask], weights[mask]
-        if not scored:
-            return Matches(docs, np.zeros(len(docs)))
-        return Matches(docs, self._score(fieldname, text, docs, weights) * query.boost)
+            docs, scores = docs[mask], scores[mask]
+        return Matches(docs, scores * query.boost if scored else np.zeros(len(docs)))
 
-    def _postings(self, fieldname: str, text: bytes, format_: Any) -> tuple[np.ndarray, np.ndarray]:
-        """All of a term's postings in this segment, deleted documents included (they are dropped at the end):
-        decoded once, then kept in POSTINGS (a segment never changes once written)."""
-        key = (self.reader._segid, fieldname, text)
+    def _scored(self, fieldname: str, text: bytes, format_: Any) -> tuple[np.ndarray, np.ndarray]:
+        """All of a term's postings in this segment (deleted documents included: they are dropped at the end) and
+        their scores, decoded and scored once, then kept in POSTINGS: a segment never changes once written, and
+        the statistics scores depend on (document frequency, average length) change only with the set of
+        segments, which the key holds."""
+        key = (self.reader._segid, fieldname, text, self.segments)
         found = POSTINGS.get(key)
         if found is None:
-            found = POSTINGS.put(key, _decode(self.reader._terms.matcher(fieldname, text, format_)))
+            docs, weights = _decode(self.reader._terms.matcher(fieldname, text, format_))
+            found = POSTINGS.put(key, (docs, self._score(fieldname, text, docs, weights)))
         return found
 
     def _score(self, fieldname: str, text: bytes, docs: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -200,15 +205,19 @@ class SegmentScorer:
         if query.known is not None:
             known = self.evaluate(query.known, candidates.docs, scored=False)
             sure = member(candidates.docs, known.docs)
-        check = _stored_check(self.leaf, query)
-        verdicts = self._verdicts.setdefault((query.source, query.pattern), {})  # a unit is in several places
+        key = (self.reader._segid, query.source, query.pattern)
+        checked, verdicts = VERDICTS.get(key) or (_EMPTY_DOCS, np.zeros(0, dtype=bool))
         holds = sure.copy()
-        for i in np.flatnonzero(~sure):
-            docnum = int(candidates.docs[i])
-            verdict = verdicts.get(docnum)
-            if verdict is None:
-                verdict = verdicts[docnum] = check(docnum)
-            holds[i] = verdict
+        before = member(candidates.docs, checked)
+        holds[before] = verdicts[np.searchsorted(checked, candidates.docs[before])]
+        todo = np.flatnonzero(~sure & ~before)
+        if len(todo):
+            check = _stored_check(self.leaf, query)
+            fresh = np.fromiter((check(int(d)) for d in candidates.docs[todo]), dtype=bool, count=len(todo))
+            holds[todo] = fresh
+            docs = np.concatenate((checked, candidates.docs[todo]))
+            order = np.argsort(docs, kind="stable")
+            VERDICTS.put(key, (docs[order], np.concatenate((verdicts, fresh))[order]))
         return candidates.keep(holds)
 
 
@@ -240,37 +249,44 @@ def _decode(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
 
 
-class PostingsCache:
-    """Decoded posting lists, least recently used dropped first beyond `budget` bytes. Shared by every thread's
-    searcher: the same segment's postings decode to the same arrays, which nobody modifies."""
+class ArrayCache:
+    """Arrays under keys, least recently used dropped first beyond `budget` bytes. Shared by every thread's
+    searcher: the arrays are never modified (a newer value replaces an entry whole)."""
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
         self.size = 0
-        self._items: OrderedDict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._items: OrderedDict[tuple[Any, ...], tuple[np.ndarray, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str, bytes]) -> tuple[np.ndarray, np.ndarray] | None:
+    def get(self, key: tuple[Any, ...]) -> Any:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
             return found
 
-    def put(self, key: tuple[str, str, bytes], value: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        cost = value[0].nbytes + value[1].nbytes
+    def put(self, key: tuple[Any, ...], value: Any) -> Any:
+        cost = sum(array.nbytes for array in value)
         with self._lock:
-            if key not in self._items and cost <= self.budget:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.size -= sum(array.nbytes for array in old)
+            if cost <= self.budget:
                 self._items[key] = value
                 self.size += cost
                 while self.size > self.budget:
-                    _, (docs, weights) = self._items.popitem(last=False)
-                    self.size -= docs.nbytes + weights.nbytes
+                    _, dropped = self._items.popitem(last=False)
+                    self.size -= sum(array.nbytes for array in dropped)
         return value
 
 
-# 256 MB of decoded postings: about 16 million postings, the longest lists of a million-paragraph index many times.
-POSTINGS = PostingsCache(256 << 20)
+# 256 MB of decoded and scored postings, (segment, field, term, segments) -> (docnums, scores): about 16 million
+# postings, the longest lists of a million-paragraph index many times.
+POSTINGS = ArrayCache(256 << 20)
+# Stored-text checks, (segment, source field, pattern) -> (docnums checked, whether each holds it): a unit is checked
+# in several places of one query, and the same substring again when a reader pages on or searches it again.
+VERDICTS = ArrayCache(32 << 20)
 
 
 def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
@@ -429,8 +445,10 @@ def matches(searcher: Any, query: Q.Query) -> tuple[np.ndarray, np.ndarray]:
     """Every document of the index `query` matches (global docnums, ascending) and its score, as Whoosh's
     `searcher.search(query, limit=None)` would score it."""
     docs, scores = [], []
-    for leaf, offset in searcher.leaf_searchers():
-        found = SegmentScorer(searcher, leaf).run(query)
+    leaves = searcher.leaf_searchers()
+    segments = tuple(leaf.reader()._segid for leaf, _ in leaves)
+    for leaf, offset in leaves:
+        found = SegmentScorer(searcher, leaf, segments).run(query)
         docs.append(found.docs + offset)
         scores.append(found.scores)
     if not docs:
