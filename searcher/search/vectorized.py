@@ -15,6 +15,9 @@ Checks that cannot be array operations (`Holding`: does the stored text really h
 documents that are still candidates when they are reached: an `And` evaluates its cheap parts first and hands the
 survivors down, so a substring is verified only in paragraphs that hold every other part of the query.
 
+What is read is kept, per segment (a segment never changes once written): the decoded, scored posting lists
+(POSTINGS) and the verdicts of the stored-text checks (VERDICTS), both bounded and shared by every thread.
+
 A node type not listed here is run through Whoosh's own matcher (exact, only slower), so any query a plan can hold
 is answered.
 """
