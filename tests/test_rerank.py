@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from searcher.search.rerank import Candidate, alnum_bigrams, answer_shape, rerank, window_coverage
+from searcher.search.plan import Builder
+from searcher.search.rerank import Candidate, alnum_bigrams, answer_shape, boost_near, rerank, window_coverage
+from searcher.search.syntax import parse_query
 
 
 def test_bigrams_ignore_punctuation_and_fold_width():
@@ -59,3 +61,19 @@ def test_keywords_typed_together_rank_where_their_words_stand_together(make_inde
     result = engine.search("嘉兴光伏")
     assert [h.article.id for h in result.hits] == ["together", "apart"]
     assert result.total == 2
+
+
+def test_a_run_found_as_typed_outranks_its_parts_found_apart_or_without_its_stopword():
+    """中国人民 ranks the paragraph holding it as typed above one where 中国 and 人民 only stand near; 的汇报 (的 is not
+    searched) ranks the paragraph holding 的汇报 above one holding only 汇报. Nothing is dropped or added."""
+    near = Candidate({"text": "中国与人民", "title": ""}, 2.0)
+    typed = Candidate({"text": "中国人民的节日", "title": ""}, 1.6)  # both stand near: 3.0 against 3.2
+    assert boost_near([near, typed], [("中国", "人民")], ["中国人民"]) == [typed, near]
+    plain = Candidate({"text": "听取汇报。", "title": ""}, 2.0)
+    with_stopword = Candidate({"text": "听取工作的汇报。", "title": ""}, 1.5)
+    assert boost_near([plain, with_stopword], [], ["的汇报"]) == [with_stopword, plain]
+
+
+def test_the_plan_asks_for_runs_as_typed_only_where_its_parts_differ_from_them():
+    plan = Builder().plan(parse_query('中国人民 的汇报 嘉兴 发展新 "南湖 晨曦"'))
+    assert plan.verbatim == ["中国人民", "的汇报"]  # 嘉兴 and 发展新 are matched as typed already, a phrase too

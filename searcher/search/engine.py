@@ -277,11 +277,11 @@ class Engine:
             found, total = self._collect(searcher, listing, None, paging.wanted, paging.per_article or 1, True)
             return self._hits(found, plan, paging), total, False, (listing, paging.per_article or 1)
         question = builder.is_question(parsed, plan.words)
-        near = plan.near if not question and not newest else []
-        limit = max(paging.wanted, DEPTH if question and not newest else NEAR_DEPTH if near else 0)
+        near, verbatim = (plan.near, plan.verbatim) if not question and not newest else ([], [])
+        limit = max(paging.wanted, DEPTH if question and not newest else NEAR_DEPTH if near or verbatim else 0)
         counted = plan.question if question else plan.strict
         found, total = self._collect(searcher, counted, plan.filter, limit, paging.per_article, newest)
-        found = boost_near(found, near)
+        found = boost_near(found, near, verbatim)
         partial = False
         if total == 0 and not question and plan.loose is not None and not parsed.operators:
             question = partial = True

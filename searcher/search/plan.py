@@ -120,6 +120,7 @@ class QueryPlan:
     words: list[str] = field(default_factory=list)  # every content word (Builder.is_question counts them)
     trimmed: bool = False
     near: list[tuple[str, ...]] = field(default_factory=list)  # words of each run, ranked higher standing together
+    verbatim: list[str] = field(default_factory=list)  # runs matched by parts, ranked higher found as typed
 
 
 def words_of(text: str) -> list[str]:
@@ -246,6 +247,7 @@ class Builder:
         budget = Budget()
         musts, bodies, bylines, needles, words, glued, tokens, loose = [], [], [], [], [], [], [], []
         near: list[tuple[str, ...]] = []
+        verbatim: list[str] = []
         for group in dict.fromkeys(tuple(dict.fromkeys(g)) for g in parsed.groups):  # repeats count once
             read = [(u, r) for u, r in (self.read(u, budget) for u in group) if r is None or r.pieces]
             if not read:
@@ -257,6 +259,7 @@ class Builder:
             words += [w for u, r in read for w in (r.words if r else [u.text])]
             glued += [p for _, r in read if r for p in r.glued]
             near += [r.words for _, r in read if r and 1 < len(r.words) <= MAX_PROXIMITY_WORDS]
+            verbatim += [r.text for _, r in read if r and r.pieces != (r.text,) and len(r.text) <= MAX_PHRASE_CHARS]
             tokens += [t for u, r in read for t in (r.tokens if r else [u.text])]
             loose += [self.piece_in(BODY, p) if r else self.unit_in(BODY, u, r)
                       for u, r in read for p in (r.pieces if r else [u.text])]
@@ -273,7 +276,8 @@ class Builder:
             strict, question, loose_query = (None if q is None else Q.AndNot(q, AnyOf(exclude))
                                              for q in (strict, question, loose_query))
         return QueryPlan(strict, question, self.needles(needles), self.filter(parsed), loose_query,
-                         list(dict.fromkeys(tokens)), budget.trimmed, list(dict.fromkeys(near)))
+                         list(dict.fromkeys(tokens)), budget.trimmed, list(dict.fromkeys(near)),
+                         list(dict.fromkeys(verbatim)))
 
     @staticmethod
     def _strict(musts: list[Q.Query], bodies: list[Q.Query], bylines: list[Q.Query], single: bool) -> Q.Query | None:

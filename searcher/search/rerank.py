@@ -114,26 +114,32 @@ def rerank(candidates: list[Candidate], question: str, weights: dict[str, float]
 
 
 # Keywords typed as one run (嘉兴光伏) rank higher where their words stand together: in order, with at most NEAR_GAP
-# characters between them (about one word). Checked on the NEAR_DEPTH best hits' text, a fixed head so that every
-# page of a result is cut from the same order.
+# characters between them (about one word), and higher again where the run stands exactly as typed (中国人民, or 的汇报
+# whose 的 is not searched). Checked on the NEAR_DEPTH best hits' text, a fixed head so that every page of a result
+# is cut from the same order.
 NEAR_DEPTH = 100
 NEAR_GAP = 4
 NEAR_BONUS = 0.5
+VERBATIM_BONUS = 0.5
 
 
 def near_patterns(runs: list[tuple[str, ...]]) -> list[re.Pattern[str]]:
     return [re.compile(f".{{0,{NEAR_GAP}}}".join(re.escape(w) for w in words)) for words in runs]
 
 
-def boost_near(candidates: list[Candidate], runs: list[tuple[str, ...]]) -> list[Candidate]:
-    """The head re-ordered with NEAR_BONUS more score for hits where some run's words stand together; the rest as
-    they were (a boost only raises scores, so the head stays above them)."""
-    if not runs:
+def boost_near(candidates: list[Candidate], runs: list[tuple[str, ...]],
+               verbatim: list[str] | None = None) -> list[Candidate]:
+    """The head re-ordered with NEAR_BONUS more score for hits where some run's words stand together, and up to
+    VERBATIM_BONUS more for the share of the `verbatim` runs found as typed; the rest as they were (a boost only
+    raises scores, so the head stays above them)."""
+    if not runs and not verbatim:
         return candidates
     patterns = near_patterns(runs)
     head = candidates[:NEAR_DEPTH]
     for c in head:
         text = normalize_text(c.document().get("text", ""))
-        if any(p.search(text) for p in patterns):
-            c.score *= 1 + NEAR_BONUS
+        bonus = NEAR_BONUS if any(p.search(text) for p in patterns) else 0.0
+        if verbatim:
+            bonus += VERBATIM_BONUS * sum(1 for run in verbatim if run in text) / len(verbatim)
+        c.score *= 1 + bonus
     return sorted(head, key=lambda c: -c.score) + candidates[NEAR_DEPTH:]
