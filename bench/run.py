@@ -159,7 +159,8 @@ def main() -> None:
     ap.add_argument("--http-warmup", type=int, default=0, help="seconds of unmeasured wrk load before the measured run")
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--server-threads", type=int, default=8, help="searcher serve --threads (per process)")
-    ap.add_argument("--server-workers", type=int, default=1, help="searcher serve --workers (processes)")
+    ap.add_argument("--server-workers", type=int, default=os.cpu_count() or 1,
+                    help="searcher serve --workers (processes; default one per core, as the README advises)")
     ap.add_argument("--timeout", type=int, default=6 * 3600, help="seconds per engine and size")
     ap.add_argument("--keep-index", action="store_true", help="keep the indexes under bench/.cache/idx")
     ap.add_argument("--reuse-index", action="store_true",

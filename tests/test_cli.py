@@ -209,6 +209,12 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in listed if alive(int(child))]
 
 
+def _cpu_ticks(pid: int) -> int:
+    """The CPU time a process has used (user + system, in clock ticks: /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
 def _reads(pid: int, folder: Path) -> bool:
     """Whether process `pid` holds a file under `folder` open."""
     import os
@@ -261,6 +267,10 @@ def test_serve_with_several_workers_answers_and_leaves_no_process_behind(corpus,
         assert len(workers) == 2
         assert all(_reads(worker, index) for worker in workers)  # each opened the index itself, at its start
         assert not _reads(proc.pid, index)  # (they inherited no open file of it)
+        busy = {worker: _cpu_ticks(worker) for worker in workers}
+        for _ in range(30):  # each on a new connection: the kernel spreads them over the workers' sockets
+            assert _serving(port, "光伏", deadline)["total"] == expected
+        assert all(_cpu_ticks(worker) > busy[worker] for worker in workers)
         proc.send_signal(getattr(signal, stop))
         proc.wait(timeout=30)
         deadline = time.monotonic() + 10

@@ -88,7 +88,7 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, threads: int = 
     worker before it serves (in this process when there is one)."""
     logging.basicConfig()
     if workers > 1:
-        serve_workers(app, listening_sockets(host, port), threads, workers, on_start)
+        serve_workers(app, reserved_sockets(host, port), threads, workers, on_start)
         return
     if on_start is not None:
         on_start()
@@ -97,30 +97,43 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, threads: int = 
     server.run()
 
 
-def listening_sockets(host: str, port: int) -> list[socket.socket]:
-    """Bound, listening sockets for every address of `host`, as waitress would open them, to be shared by the
-    worker processes (the kernel hands each connection to one of them)."""
+def reserved_sockets(host: str, port: int) -> list[socket.socket]:
+    """A bound socket, not listening, for every address of `host` (as waitress would resolve it): it holds the
+    port (port 0 picks one) for the workers, which each listen on it with a socket of their own (`_listening`)."""
     adj = Adjustments(host=host, port=port)
     listen: list[Any] = adj.listen  # getaddrinfo tuples (the stubs say str)
+    return [_bound(family, socktype, proto, sockaddr) for family, socktype, proto, sockaddr in listen]
+
+
+def _bound(family: int, socktype: int, proto: int, sockaddr: Any) -> socket.socket:
+    sock = socket.socket(family, socktype, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if family == socket.AF_INET6:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    sock.bind(sockaddr)
+    return sock
+
+
+def _listening(reserved: list[socket.socket]) -> list[socket.socket]:
+    """A worker's own listening sockets on the reserved addresses. With SO_REUSEPORT the kernel spreads new
+    connections over the workers' sockets; one socket shared by every worker let whichever woke first take them
+    all, so that 16 keep-alive connections sometimes all went to one process (half the throughput, at random)."""
     sockets = []
-    for family, socktype, proto, sockaddr in listen:
-        sock = socket.socket(family, socktype, proto)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if family == socket.AF_INET6:
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        sock.bind(sockaddr)
-        sock.listen(adj.backlog)
-        sock.setblocking(False)
-        sockets.append(sock)
+    for sock in reserved:
+        own = _bound(sock.family, sock.type, sock.proto, sock.getsockname())
+        own.listen(Adjustments().backlog)
+        own.setblocking(False)
+        sockets.append(own)
     return sockets
 
 
 def serve_workers(app: Flask, sockets: list[socket.socket], threads: int, workers: int,
                   on_start: Callable[[], None] | None = None) -> None:
-    """Fork `workers` processes serving `app` on `sockets`, and keep them running: one that dies is replaced (not
-    more often than once a second), SIGTERM or Ctrl-C stops them all. Each worker is killed by the kernel if this
-    process dies, so none outlives it. Several processes use several cores, where the threads of one share one
-    interpreter lock."""
+    """Fork `workers` processes serving `app` on the addresses of the `sockets` (`reserved_sockets`), and keep
+    them running: one that dies is replaced (not more often than once a second), SIGTERM or Ctrl-C stops them all.
+    Each worker is killed by the kernel if this process dies, so none outlives it. Several processes use several
+    cores, where the threads of one share one interpreter lock."""
     for sock in sockets:
         print(f"Serving on http://{_address(sock)} with {workers} processes × {threads} threads", flush=True)
     parent = os.getpid()
@@ -165,7 +178,7 @@ def _fork_worker(app: Flask, sockets: list[socket.socket], threads: int, parent:
         die_with_parent(parent)
         if on_start is not None:
             on_start()
-        create_server(app, threads=threads, sockets=sockets).run()
+        create_server(app, threads=threads, sockets=_listening(sockets)).run()
         code = 0
     except BaseException:
         log.exception("server process %d failed", os.getpid())
