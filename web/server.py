@@ -84,7 +84,7 @@ def create_server(app: Flask, host: str = "127.0.0.1", port: int = 5000, threads
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, threads: int = DEFAULT_THREADS, workers: int = 1,
           on_start: Callable[[], None] | None = None) -> None:
     """Serve until interrupted, logging where, as `waitress.serve` does. With several `workers`, that many
-    processes of `threads` threads each accept on the same sockets (`serve_workers`); `on_start` runs in each
+    processes of `threads` threads each listen on the same addresses (`serve_workers`); `on_start` runs in each
     worker before it serves (in this process when there is one)."""
     logging.basicConfig()
     if workers > 1:
@@ -138,6 +138,7 @@ def serve_workers(app: Flask, sockets: list[socket.socket], threads: int, worker
         print(f"Serving on http://{_address(sock)} with {workers} processes × {threads} threads", flush=True)
     parent = os.getpid()
     stopping = False
+    started: dict[int, float] = {}  # worker pid -> when it started
 
     def stop(signum: int, frame: Any) -> None:
         nonlocal stopping
@@ -148,7 +149,6 @@ def serve_workers(app: Flask, sockets: list[socket.socket], threads: int, worker
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    started: dict[int, float] = {}
     for _ in range(workers):
         started[_fork_worker(app, sockets, threads, parent, on_start)] = time.monotonic()
     failures = 0

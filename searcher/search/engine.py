@@ -133,16 +133,15 @@ def collect(searcher: Any, /, query: Q.Query, filter: Q.Query | None, limit: int
 
 
 def _ordered(searcher: Any, docs: np.ndarray, scores: np.ndarray, newest: bool) -> np.ndarray:
-    """Positions of `docs` in result order: by score, then docnum; newest first: by date (undated last), then
-    score, article and paragraph. Scores are compared as `vectorized.ranked` compares them."""
-    keys = np.round(scores, 9)
+    """Positions of `docs` in result order: by score, then docnum (`vectorized.order`); newest first: by date
+    (undated last), then score, article and paragraph."""
     if not newest:
-        return np.lexsort((docs, -keys))
+        return vectorized.order(docs, scores)
     dates = column(searcher, "date")
     day = dates.codes[docs]
     undated = np.isin(day, [i for i, value in enumerate(dates.values) if not value])
     article, paragraph = column(searcher, "article_id").codes[docs], column(searcher, "paragraph").codes[docs]
-    return np.lexsort((paragraph, article, -keys, -day, undated))
+    return np.lexsort((paragraph, article, -vectorized.keys(scores), -day, undated))
 
 
 def _removed_articles(reader: Any) -> set[str]:

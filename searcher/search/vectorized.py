@@ -446,7 +446,11 @@ _HANDLERS: dict[type, Callable[[SegmentScorer, Any, np.ndarray | None, bool], Ma
 
 def matches(searcher: Any, query: Q.Query) -> tuple[np.ndarray, np.ndarray]:
     """Every document of the index `query` matches (global docnums, ascending) and its score, as Whoosh's
-    `searcher.search(query, limit=None)` would score it."""
+    `searcher.search(query, limit=None)` would score it. The last answer of each thread is kept: a search with
+    facets asks for the same query twice, once to rank and count, once for the facets."""
+    last = getattr(_last, "answer", None)
+    if last is not None and last[0] is searcher and last[1] == query:
+        return last[2]
     docs, scores = [], []
     leaves = searcher.leaf_searchers()
     segments = tuple(leaf.reader()._segid for leaf, _ in leaves)
@@ -454,25 +458,32 @@ def matches(searcher: Any, query: Q.Query) -> tuple[np.ndarray, np.ndarray]:
         found = SegmentScorer(searcher, leaf, segments).run(query)
         docs.append(found.docs + offset)
         scores.append(found.scores)
-    if not docs:
-        return _EMPTY_DOCS, _EMPTY_SCORES
-    return np.concatenate(docs), np.concatenate(scores)
+    answer = (np.concatenate(docs), np.concatenate(scores)) if docs else (_EMPTY_DOCS, _EMPTY_SCORES)
+    _last.answer = (searcher, query, answer)
+    return answer
+
+
+_last = threading.local()
+
+
+def order(docs: np.ndarray, scores: np.ndarray, limit: int | None = None) -> np.ndarray:
+    """Positions of the best `limit` (all when None) in result order: by score, then docnum, as Whoosh orders
+    ties. Scores are compared rounded to 1e-9 (`keys`), so that the order of float additions (Whoosh's matcher tree
+    and these arrays add in different orders) cannot swap equally scored documents."""
+    scored = keys(scores)
+    if limit is not None and limit < len(docs):
+        cut = np.argpartition(-scored, limit - 1)[:limit]
+        cut = np.flatnonzero(scored >= scored[cut].min())  # every tie at the boundary, ordered below
+    else:
+        cut = np.arange(len(docs))
+    return cut[np.lexsort((docs[cut], -scored[cut]))][:limit]
+
+
+def keys(scores: np.ndarray) -> np.ndarray:
+    """Scores as they are compared."""
+    return np.round(scores, 9)
 
 
 def ranked(docs: np.ndarray, scores: np.ndarray, limit: int | None) -> list[tuple[float, int]]:
-    """(score, docnum) of the best `limit` (all when None): by score, then docnum, as Whoosh orders ties. Scores
-    are compared rounded to 1e-9, so that the order of float additions (Whoosh's matcher tree and these arrays add
-    in different orders) cannot swap equally scored documents."""
-    if not len(docs):
-        return []
-    keys = np.round(scores, 9)
-    if limit is not None and limit < len(docs):
-        cut = np.argpartition(-keys, limit - 1)[:limit]
-        threshold = keys[cut].min()
-        cut = np.flatnonzero(keys >= threshold)  # every tie at the boundary, ordered below
-    else:
-        cut = np.arange(len(docs))
-    order = cut[np.lexsort((docs[cut], -keys[cut]))]
-    if limit is not None:
-        order = order[:limit]
-    return [(float(scores[i]), int(docs[i])) for i in order]
+    """(score, docnum) of the best `limit` (all when None), in result order (`order`)."""
+    return [(float(scores[i]), int(docs[i])) for i in order(docs, scores, limit)]
