@@ -13,6 +13,7 @@ import atexit
 import ctypes
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -30,6 +31,9 @@ LAUNCHER = ROOT / "cluster"
 JAR = LAUNCHER / "target" / "opensearch-launcher.jar"
 HEAP = "512m"
 START_TIMEOUT = 180.0
+# A log line that states a failure: a Java exception or its cause (not a stack frame, which starts with a tab), or a
+# line the node logged at ERROR or above.
+_EXCEPTION_LINE = re.compile(r"Caused by: |[\w.$]*(Exception|Error)\b|\[[\d:,]+\]\[(ERROR|FATAL)")
 
 
 def java() -> str | None:
@@ -129,6 +133,16 @@ class Node:
     def log_tail(self, chars: int = 3000) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")[-chars:] if self.log.exists() else ""
 
+    def failure(self) -> str:
+        """Why the node stopped: its exception lines first, then the log's tail.
+
+        A start-up failure's cause ("Caused by: ... Address already in use") sits above a stack trace that other
+        threads' log lines interleave with, so a tail alone may cut it off.
+        """
+        text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+        causes = [line for line in text.splitlines() if _EXCEPTION_LINE.match(line)]
+        return "\n".join([*causes[-10:], "--- log tail", text[-3000:]])
+
 
 @dataclass
 class Cluster:
@@ -156,7 +170,7 @@ class Cluster:
         while True:
             dead = [node for node in self.nodes if not node.alive()]
             if dead:
-                raise RuntimeError(f"OpenSearch node {dead[0].name} exited:\n{dead[0].log_tail()}")
+                raise RuntimeError(f"OpenSearch node {dead[0].name} exited:\n{dead[0].failure()}")
             try:
                 health = self.health(wait_for_nodes=len(self.nodes), timeout="2s")
                 if not health.get("timed_out") and health.get("status") in ("yellow", "green"):
