@@ -8,7 +8,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searcher.analysis.normalize import normalize, normalize_text
+from searcher.analysis.normalize import _fold, _fold_by_char, normalize, normalize_text
 from searcher.analysis.tokenizers import GramTokenizer, JiebaTokenizer
 
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
@@ -78,6 +78,24 @@ def test_synonyms_index_the_canonical_term_at_the_same_position():
 def test_normalize_text_is_the_text_of_normalize(text):
     """The fast path (str.translate) used to check candidates gives exactly what the tokenizers index."""
     assert normalize_text(text) == normalize(text).text
+
+
+UNEVEN = st.sampled_from(["㍿", "ﬁ", "¼", "Ⅻ", "ＡＢ", "臺灣", "\u0301"])  # folding to more, or other, characters
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(TEXT, UNEVEN), max_size=6).map("".join))
+def test_folding_maps_each_character_to_its_origin_on_the_fast_path_too(text: str) -> None:
+    """Folding by str.translate (when every character folds to one) gives the origins the per-character loop
+    gives, whether the characters are seen for the first time or not."""
+    for _ in range(2):
+        assert _fold(text) == _fold_by_char(text)
+
+
+def test_a_character_folding_to_several_takes_the_exact_path_the_first_time_it_is_seen() -> None:
+    fresh = "\u3392"  # ㎒ -> "mhz", not used by any other test
+    assert _fold("a" + fresh) == ("amhz", [0, 1, 1, 1])
+    assert _fold("a" + fresh) == ("amhz", [0, 1, 1, 1])
 
 
 def test_jieba_loads_its_dictionary_without_pkg_resources() -> None:

@@ -20,6 +20,7 @@ from searcher.analysis.tokenizers import GramTokenizer, JiebaTokenizer
 from searcher.index import store
 from searcher.index.build import build_index
 from searcher.index.codec import LeanCodec
+from searcher.index.schema import CountedText
 
 BEFORE_PACKAGES = Path(__file__).parent / "fixtures" / "index-before-packages"
 
@@ -66,9 +67,9 @@ def resolve(path: str) -> object:
 def test_every_class_path_pickled_into_a_fresh_index_imports(corpus, tmp_path):
     build_index(corpus, tmp_path / "index")
     paths = pickled_paths(store.require_generation(tmp_path / "index"))
-    # Reading them resolved every path (Whoosh's and the standard library's too); ours are exactly these three.
+    # Reading them resolved every path (Whoosh's and the standard library's too); ours are exactly these four.
     ours = {path: resolve(path) for path in paths if path.startswith("searcher.")}
-    assert set(ours.values()) == {JiebaTokenizer, GramTokenizer, LeanCodec}
+    assert set(ours.values()) == {JiebaTokenizer, GramTokenizer, LeanCodec, CountedText}
 
 
 def test_an_index_built_before_the_packages_names_the_old_paths_and_still_opens_and_searches(tmp_path):

@@ -14,6 +14,7 @@ import logging
 import re
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -116,6 +117,18 @@ class _NormalizingTokenizer(Tokenizer):
                 token.startchar = start_char + original_start
                 token.endchar = start_char + original_end
             yield token
+
+
+    def term_counts(self, value: str) -> tuple[tuple[bytes, int], ...]:
+        """Each index term of `value` (UTF-8, as Whoosh stores terms) with its number of occurrences: what indexing
+        a field without positions needs, counted straight from the spans (searcher/index/schema.py, CountedText)."""
+        return _term_counts(self, value)
+
+
+@lru_cache(maxsize=64)
+def _term_counts(tokenizer: _NormalizingTokenizer, value: str) -> tuple[tuple[bytes, int], ...]:
+    _, spans = _analysed(tokenizer, value, "index")
+    return tuple((text.encode("utf-8"), count) for text, count in Counter(span[0] for span in spans).items())
 
 
 @lru_cache(maxsize=64)

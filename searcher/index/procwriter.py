@@ -31,7 +31,7 @@ from whoosh.writing import IndexWriter, SegmentWriter
 from ..errors import WriterFailed
 from . import store
 from .codec import LeanCodec
-from .pool import ChunkedPostingPool, use_chunked_pool
+from .pool import TermPool, use_term_pool
 
 PR_SET_PDEATHSIG = 1
 DISK_FULL_EXIT = 75  # a worker's exit status when the disk (or a quota) was full
@@ -64,8 +64,8 @@ class _Worker(SubWriterTask):
             sys.exit(DISK_FULL_EXIT)  # the parent turns this into one clear message; no traceback per worker
 
     def _process_file(self, filename: str, doc_count: int) -> None:
-        if not isinstance(self.writer.pool, ChunkedPostingPool):  # the first batch: nothing in the pool yet
-            use_chunked_pool(self.writer)
+        if not isinstance(self.writer.pool, TermPool):  # the first batch: nothing in the pool yet
+            use_term_pool(self.writer)
         super()._process_file(filename, doc_count)
 
 
@@ -99,7 +99,7 @@ class _CheckedQueue:
 class SafeMpWriter(MpWriter):
     def __init__(self, ix: Index, procs: int, **kwargs: Any) -> None:
         super().__init__(ix, procs=procs, **kwargs)
-        use_chunked_pool(self)
+        use_term_pool(self)
         self._jobs: Any = self.jobqueue
         self.jobqueue: Any = _CheckedQueue(self._jobs, self.tasks)
 
@@ -133,10 +133,10 @@ def stop_workers(tasks: list[Any]) -> None:
 def writer(ix: Index, procs: int = 1, **kwargs: Any) -> IndexWriter:
     """A writer in the index's format (searcher/index/codec.py): one process, or `procs` processes each writing its own
     segment. Every writer of an index comes from here, so that new and merged segments all inline short postings,
-    and every posting pool pickles its runs in chunks (searcher/index/pool.py)."""
+    and every posting pool keeps each term's postings together (searcher/index/pool.py)."""
     kwargs.setdefault("codec", LeanCodec())
     if procs <= 1:
-        return use_chunked_pool(ix.writer(**kwargs))
+        return use_term_pool(ix.writer(**kwargs))
     return SafeMpWriter(ix, procs=procs, multisegment=True, **kwargs)
 
 
