@@ -30,6 +30,7 @@ class MemoryPeak:
 
     def __init__(self, interval: float = 0.1) -> None:
         self.proc, self.interval, self.peak = psutil.Process(), interval, 0.0
+        self._lock, self._period = threading.Lock(), 0  # a sample taken before a reset must not count after it
         threading.Thread(target=self._run, daemon=True).start()
 
     def now(self) -> float:
@@ -43,12 +44,19 @@ class MemoryPeak:
 
     def _run(self) -> None:
         while True:
-            self.peak = max(self.peak, self.now())
+            period = self._period
+            now = self.now()
+            with self._lock:
+                if period == self._period:
+                    self.peak = max(self.peak, now)
             time.sleep(self.interval)
 
     def reset(self) -> float:
         """The peak so far (MB), then start a new one."""
-        peak, self.peak = max(self.peak, self.now()), 0.0
+        now = self.now()
+        with self._lock:
+            peak, self.peak = max(self.peak, now), 0.0
+            self._period += 1
         return round(peak, 1)
 
 

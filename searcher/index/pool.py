@@ -4,10 +4,11 @@ A segment writer collects every posting of its documents in a pool, and at commi
 from it. Whoosh's pool keeps one tuple per posting (field, term, docnum, weight, value), sorts them all, spills
 sorted runs to temporary files past `limitmb`, merges the runs back one posting at a time, and its field writer
 makes four Python calls per posting: at 1.1 M paragraphs (about 145 postings each) that was two thirds of a writer
-process's time (docs/performance.md). Here each term's postings go into arrays of their own as they are added.
-Documents are added in docnum order, so each list is already in order; only the terms are sorted, when a run is
-spilled or at commit, and runs are merged term by term, their lists concatenated. A posting costs about 20 bytes
-here instead of about 150, so a pool of the same size spills far fewer runs. The field writer
+process's time (docs/performance.md). Here each term gets a number, and each posting is four numbers appended to
+four arrays (term, docnum, weight, value); when a run is spilled or at commit, one stable numpy sort by term number
+groups them, each term's postings still in the order added, which is docnum order. Only the terms themselves are
+sorted in Python, and runs are merged term by term, their lists concatenated. A posting costs 20 bytes here
+instead of about 150, so a pool of the same size spills far fewer runs. The field writer
 (searcher/index/codec.py, ListFieldWriter) takes each term's lists at once. The index written is the same, posting
 for posting (tests/test_pool.py).
 """
@@ -22,13 +23,13 @@ from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import IO, Any
 
+import numpy as np
 from whoosh.writing import PostingPool
 
 # (field name, term bytes, docnums, weights, values): one term's postings, docnums ascending.
 Group = tuple[str, bytes, array, array, list[bytes]]
-Postings = tuple[array, array, list[bytes]]  # one term's docnums (array "I"), weights (array "d") and values
-PER_POSTING = 20  # bytes in the pool: a docnum (4), a weight (8), a list slot for the value (8; values are shared)
-PER_TERM = 400  # bytes: the dictionary entry, its key, the term and its three containers
+PER_POSTING = 20  # bytes in the pool: term number (4), docnum (4), weight (8), value number (4)
+PER_TERM = 200  # bytes: the dictionary entry, the term, its (field, term) key
 CHUNK = 1024  # terms per pickle call in a run
 MAX_RUNS = 64  # runs merged at once (open files)
 _SHARED_VALUE = 8  # values up to this long (a frequency's 4 bytes) are kept once and shared
@@ -53,40 +54,56 @@ class TermPool(PostingPool):
 
     def __init__(self, tempstore: Any, segment: Any, limitmb: int = 128) -> None:
         super().__init__(tempstore, segment, limitmb=limitmb)
-        self._fields: dict[str, dict[bytes, Postings]] = {}  # by field, then term (no key tuple per posting)
-        self._unordered: set[tuple[str, bytes]] = set()  # terms whose docnums came out of order (see _in_order)
-        self._values: dict[bytes, bytes] = {}
+        self._clear()
+
+    def _clear(self) -> None:
+        self._numbers: dict[str, dict[bytes, int]] = {}  # each term's number, by field then term
+        self._keys: list[tuple[str, bytes]] = []  # each number's (field, term)
+        self._value_numbers: dict[bytes, int] = {}  # short values are kept once
+        self._values: list[bytes] = []
+        # One entry per posting, in the order added: appended to the ends of four arrays, not to a list per term,
+        # which would touch a different place in memory for nearly every posting.
+        self._terms, self._docnums, self._weights, self._value_ids = array("I"), array("I"), array("d"), array("I")
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         fieldname, tbytes, docnum, weight, value = item
         if docnum < 0:  # Whoosh's mark for a word of a separate spelling field, which its writer skips (none here)
             return
-        terms = self._fields.get(fieldname)
+        terms = self._numbers.get(fieldname)
         if terms is None:
-            terms = self._fields[fieldname] = {}
+            terms = self._numbers[fieldname] = {}
             self.fieldnames.add(fieldname)
-        postings = terms.get(tbytes)
-        if postings is None:
-            postings = terms[tbytes] = (array("I"), array("d"), [])
+        number = terms.get(tbytes)
+        if number is None:
+            number = terms[tbytes] = len(self._keys)
+            self._keys.append((fieldname, tbytes))
             self.currentsize += PER_TERM + len(tbytes)
-        docnums, weights, values = postings
-        if docnums and docnum <= docnums[-1]:
-            self._unordered.add((fieldname, tbytes))
-        docnums.append(docnum)
-        weights.append(weight)
-        value = value or b""  # Whoosh's field writer writes a missing value as b""
-        values.append(self._values.setdefault(value, value) if len(value) <= _SHARED_VALUE else value)
+        self._terms.append(number)
+        self._docnums.append(docnum)
+        self._weights.append(weight)
+        self._value_ids.append(self._value_number(value or b""))  # Whoosh's field writer writes None as b""
         self.currentsize += PER_POSTING
         if self.currentsize > self.limit:
             self.save()
 
+    def _value_number(self, value: bytes) -> int:
+        if len(value) <= _SHARED_VALUE:
+            number = self._value_numbers.get(value)
+            if number is not None:
+                return number
+            self._value_numbers[value] = len(self._values)
+        else:
+            self.currentsize += len(value) + 33  # a value of its own
+        self._values.append(value)
+        return len(self._values) - 1
+
     def save(self) -> None:
         """Spill the pool as a run: its terms in order, each with its postings."""
-        if self._fields:
+        if self._keys:
             path, f = self._new_run()
             self._write_run(f, self._sorted_groups())
             self._add_run(path)
-            self._fields, self._unordered = {}, set()
+            self._clear()
         self.currentsize = 0
 
     def items(self, maxfiles: int = MAX_RUNS) -> TermGroups:
@@ -108,12 +125,28 @@ class TermPool(PostingPool):
         yield from _merged([*(self._read_run(run) for run in runs), self._sorted_groups()])
 
     def _sorted_groups(self) -> Iterator[Group]:
-        unordered = self._unordered
-        for fieldname in sorted(self._fields):
-            terms = self._fields[fieldname]
-            for tbytes in sorted(terms):
-                group = (fieldname, tbytes, *terms[tbytes])
-                yield _in_order(group) if (fieldname, tbytes) in unordered else group
+        """The pool's postings by term, in term order: one stable sort of the postings by term number keeps each
+        term's postings in the order added, which is docnum order but where noted (see _in_order)."""
+        terms = np.frombuffer(self._terms, dtype=np.uint32)
+        order = np.argsort(terms, kind="stable")
+        docnums = np.frombuffer(self._docnums, dtype=np.uint32)[order]
+        weights = np.frombuffer(self._weights, dtype=np.float64)[order]
+        value_ids = np.frombuffer(self._value_ids, dtype=np.uint32)[order]
+        counts = np.bincount(terms, minlength=len(self._keys))
+        ends = np.cumsum(counts)
+        starts = (ends - counts).tolist()
+        sorted_terms = terms[order]
+        unordered = set(sorted_terms[1:][(sorted_terms[1:] == sorted_terms[:-1])
+                                         & (docnums[1:] <= docnums[:-1])].tolist())
+        # Sliced per term below as Python arrays and lists (a slice of those is one C copy; of numpy, several calls).
+        all_docnums, all_weights = array("I", docnums.tobytes()), array("d", weights.tobytes())
+        values = self._values
+        all_values = [values[i] for i in value_ids.tolist()]
+        keys, ends = self._keys, ends.tolist()
+        for number in sorted(range(len(keys)), key=keys.__getitem__):
+            start, end = starts[number], ends[number]
+            group = (*keys[number], all_docnums[start:end], all_weights[start:end], all_values[start:end])
+            yield _in_order(group) if number in unordered else group
 
     def _write_run(self, f: IO[bytes], groups: Iterable[Group]) -> None:
         it = iter(groups)
