@@ -118,7 +118,6 @@ class _NormalizingTokenizer(Tokenizer):
                 token.endchar = start_char + original_end
             yield token
 
-
     def term_counts(self, value: str) -> tuple[tuple[bytes, int], ...]:
         """Each index term of `value` (UTF-8, as Whoosh stores terms) with its number of occurrences: what indexing
         a field without positions needs, counted straight from the spans (searcher/index/schema.py, CountedText)."""

@@ -47,7 +47,6 @@ class InliningPostingsWriter(W3PostingsWriter):
         self._terminfo = None
         return terminfo
 
-
     def add_list(self, ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes],
                  lengths: Sequence[int | None]) -> None:
         """Whoosh's `add_posting` for a whole term's postings: the same blocks and statistics, with the per-posting
@@ -77,7 +76,7 @@ class InliningPostingsWriter(W3PostingsWriter):
 class ListFieldWriter(W3FieldWriter):
     """Whoosh's field writer, given each term's postings as lists by the pool (searcher/index/pool.py).
 
-    Whoosh's walks every posting of the sorted pool with four Python calls each (the document's field length,
+    Whoosh's own walks every posting of the sorted pool with four Python calls each (the document's field length,
     `add`, `add_posting` and its type checks). Here a term's postings are handed over at once, and the field
     lengths come from one byte string per field. The bytes written are the same. Postings from anywhere else
     (Whoosh's own pool) take Whoosh's way."""
