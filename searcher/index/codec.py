@@ -141,9 +141,10 @@ class LengthsInMemory(W3PerDocReader):
     def lengths_of(self, docnums: Sequence[int], fieldname: str) -> list[int | None]:
         """`doc_field_length` of each of `docnums` (ascending), by table look-ups in the field's length bytes."""
         lengths = self._all_lengths(fieldname)
-        if lengths is None or (docnums and docnums[-1] >= min(len(lengths), self._doccount)):
+        if lengths is None or (docnums and docnums[-1] > self._doccount):
             return [self.doc_field_length(docnum, fieldname) for docnum in docnums]
-        return [_LENGTH_OF_BYTE[lengths[docnum]] for docnum in docnums]
+        size = len(lengths)  # the column ends at the last document with a length; those after it have none
+        return [_LENGTH_OF_BYTE[lengths[docnum]] if docnum < size else None for docnum in docnums]
 
 
 class LeanCodec(W3Codec):
