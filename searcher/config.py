@@ -27,6 +27,15 @@ def index_dir(value: str | os.PathLike[str] | None = None) -> Path:
     return Path(value or os.environ.get("SEARCHER_INDEX") or DEFAULT_INDEX)
 
 
+def cache_dir() -> Path:
+    """Where derived files that only save time are kept (jieba's dictionary): `$SEARCHER_CACHE`, else the user's
+    cache directory (`$XDG_CACHE_HOME`, else ~/.cache) under `searcher`."""
+    chosen = os.environ.get("SEARCHER_CACHE")
+    if chosen:
+        return Path(chosen)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "searcher"
+
+
 # Which engine serves searches: the embedded Whoosh index (default) or an OpenSearch cluster (issue 10).
 BACKENDS = ("whoosh", "opensearch")
 DEFAULT_OPENSEARCH_URL = "http://127.0.0.1:9200"

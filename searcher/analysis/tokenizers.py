@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from whoosh.analysis import Token, Tokenizer
 
+from .dictionary import ready
 from .normalize import Normalized, normalize
 
 
@@ -61,6 +62,7 @@ def is_word(text: str) -> bool:
 
 def load_words(words: Sequence[UserWord]) -> None:
     """Teach jieba the corpus user dictionary and synonym terms (global, idempotent)."""
+    ready(jieba.dt)
     for word, freq, tag in words:
         if word not in _loaded_words:
             jieba.add_word(word, freq, tag)
@@ -69,12 +71,19 @@ def load_words(words: Sequence[UserWord]) -> None:
 
 def segment(text: str) -> list[tuple[str, int, int]]:
     """jieba accurate-mode words with offsets into `text`, punctuation and spaces dropped."""
+    ready(jieba.dt)
     return [(w, s, e) for w, s, e in jieba.tokenize(text) if is_word(w)]
+
+
+def dictionary() -> dict[str, int]:
+    """jieba's words and their counts (a word's prefixes are there too, counting 0), loaded on first use."""
+    ready(jieba.dt)
+    return jieba.dt.FREQ
 
 
 def sub_words(word: str) -> Iterator[tuple[str, int]]:
     """jieba search-mode sub-words of a long word (dictionary bi- and tri-grams), with their offset in it."""
-    freq = jieba.dt.FREQ
+    freq = dictionary()
     for n in (2, 3):
         if len(word) > n:
             for i in range(len(word) - n + 1):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..analysis.normalize import normalize
 from ..analysis.resources import USERDICT, load_resources
-from ..analysis.tokenizers import jieba, load_words, segment
+from ..analysis.tokenizers import dictionary, load_words, segment
 from ..corpus.reading import load_corpus
 from ..models import ParsedFile
 from .vocabulary import is_han
@@ -71,7 +71,7 @@ def suggest_words(paragraphs: Iterable[str], min_count: int = 3, limit: int = 50
     found = []
     for run, count in runs.items():
         word = "".join(run)
-        if count < min_count or len(word) > 8 or jieba.dt.FREQ.get(word):
+        if count < min_count or len(word) > 8 or dictionary().get(word):
             continue
         pmi = min(_pmi(run[:k], run[k:], count, pieces, runs, total) for k in range(1, len(run)))
         floor = min(MIN_ENTROPY, 0.5 * math.log(count))
