@@ -136,8 +136,15 @@ def test_posting_lists_of_many_blocks_as_whoosh(make_index: Callable[..., Engine
 
 
 def test_member_by_table_and_by_binary_search() -> None:
+    """Every way `member` answers (a few in many, many in a few, both long over a narrow range: the table) agrees
+    with numpy's plain `isin`, edges included."""
     rng = np.random.default_rng(3)
     long = np.unique(rng.integers(0, 1_000_000, 50_000))
-    for docs in (np.unique(rng.integers(0, 1_000_000, 20)), np.unique(rng.integers(0, 1_000_000, 40_000)),
-                 np.array([long[0], long[-1], long[-1] + 1])):
-        assert vectorized.member(docs, long).tolist() == np.isin(docs, long).tolist()
+    dense = np.arange(1_000, 60_000, 2)
+    cases = [(np.unique(rng.integers(0, 1_000_000, 20)), long), (np.unique(rng.integers(0, 1_000_000, 40_000)), long),
+             (np.array([long[0], long[-1], long[-1] + 1]), long), (long, np.array([long[0], 7, long[-1]])),
+             (long, np.array([long[-1] + 5])), (long, long[::1000]), (np.arange(1_000, 60_000, 3), dense),
+             (dense, np.arange(999, 60_001, 5)), (np.array([0]), np.array([0]))]
+    for docs, of in cases:
+        assert vectorized.member(docs, of).tolist() == np.isin(docs, of).tolist()
+        assert vectorized.member(of, docs).tolist() == np.isin(of, docs).tolist()
