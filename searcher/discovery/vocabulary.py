@@ -11,12 +11,18 @@ paragraph, and which characters follow this one (the n-gram field makes both che
 from __future__ import annotations
 
 import bisect
+import contextlib
+import fcntl
 import functools
+import hashlib
 import itertools
+import os
+import pickle
 import re
+import tempfile
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -348,12 +354,93 @@ def _build(key: tuple[str, str, int], searcher: Any) -> Vocabulary:
             vocab = _cache.get(key)
         if vocab is not None:
             return vocab
-        vocab = Vocabulary.from_reader(searcher.reader(), searcher)
+        vocab = stored_vocabulary(Path(key[0]) / key[1], searcher)
         with _cache_lock:
             for old in [k for k in _cache if k[0] == key[0]]:
                 del _cache[old]
             _cache[key] = vocab
     return vocab
+
+
+VOCABULARY_DIR = "vocabulary"  # in the generation's directory, apart from Whoosh's files
+VOCABULARY_FILE = "{state}.v1.pickle"  # .v1: Vocabulary's fields as pickled; another version rebuilds
+
+
+def stored_vocabulary(generation: Path, searcher: Any) -> Vocabulary:
+    """The vocabulary of `searcher`'s index as saved in its generation directory, else built and saved there.
+
+    Building it reads every word of the index (10 s at a million paragraphs), and each server process used to
+    build its own at every start. Now the first process to need it builds it while holding the directory's
+    vocabulary lock (other processes wait for it, then read its file), and later starts read the file (under a
+    second). The file is named by the index's state (its segments and their deleted documents), so an `add` or a
+    `remove` gets a new file and the older ones are removed. Where the directory cannot be written (a read-only
+    index), the vocabulary is only built."""
+    directory = generation / VOCABULARY_DIR
+    path = directory / VOCABULARY_FILE.format(state=_state(searcher))
+    found = _read_vocabulary(path)
+    if found is None:
+        with _vocabulary_lock(directory):
+            found = _read_vocabulary(path)
+            if found is None:
+                found = Vocabulary.from_reader(searcher.reader(), searcher)
+                _write_vocabulary(path, found)
+    found.text = IndexText(searcher)
+    return found
+
+
+def _state(searcher: Any) -> str:
+    """A name for what the index holds: its segments and each one's deleted documents."""
+    parts = []
+    for leaf, _ in searcher.reader().leaf_readers():
+        deleted = sorted(leaf.deleted_docs_set) if leaf.has_deletions() else []
+        parts.append((leaf.segment().segment_id(), deleted))
+    return hashlib.sha1(repr(parts).encode()).hexdigest()[:20]
+
+
+def _read_vocabulary(path: Path) -> Vocabulary | None:
+    try:
+        with path.open("rb") as handle:
+            fields = pickle.load(handle)
+        return Vocabulary(**fields)
+    except FileNotFoundError:
+        return None
+    except (OSError, EOFError, pickle.UnpicklingError, TypeError, ValueError, AttributeError):
+        return None  # damaged or of another version: built again
+
+
+def _write_vocabulary(path: Path, vocab: Vocabulary) -> None:
+    """Atomically (a reader sees the whole file or none), then without the older states' files."""
+    fields = {name: value for name, value in vocab.__dict__.items() if name != "text"}
+    try:
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".vocabulary-", suffix=".part")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as out:
+            pickle.dump(fields, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.chmod(temporary, 0o644)  # readable as the index's own files are (mkstemp makes it private)
+        os.replace(temporary, path)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
+        return
+    for older in path.parent.glob(VOCABULARY_FILE.format(state="*")):
+        if older != path:
+            older.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _vocabulary_lock(directory: Path) -> Iterator[None]:
+    """An exclusive lock on DIRECTORY/lock, so that one process builds while others wait; none where the lock
+    file cannot be created."""
+    try:
+        directory.mkdir(exist_ok=True)
+        handle = (directory / "lock").open("a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def _start_background(key: tuple[str, str, int]) -> None:

@@ -7,6 +7,7 @@ fresh Whoosh searcher for every call.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -154,8 +155,13 @@ def _removed_articles(reader: Any) -> set[str]:
 
 def _file_sizes(generation: Path) -> dict[str, int]:
     """The size of every file of a generation, taken when a searcher opens it."""
+    sizes = {}
     with os.scandir(generation) as entries:  # closed even when a rebuild deletes the generation meanwhile
-        return {entry.name: entry.stat().st_size for entry in entries if entry.is_file()}
+        for entry in entries:
+            with contextlib.suppress(FileNotFoundError):  # merged away by a commit since the listing
+                if entry.is_file():
+                    sizes[entry.name] = entry.stat().st_size
+    return sizes
 
 
 def _require_intact(generation: Path, sizes: dict[str, int]) -> None:
