@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -49,3 +51,27 @@ def test_facets_read_the_stored_fields_of_an_index_without_those_columns(engine:
     assert from_columns == from_stored
     assert len(from_columns[0]) == len(ARTICLES) and {m.fields["source"] for m in from_columns[0].values()} == {
         "嘉兴日报", "南湖晚报"}
+
+
+def test_threads_asking_at_once_read_a_column_once(engine: Engine, monkeypatch) -> None:
+    """A server's threads all need the article column at their first searches: one reads it, the others wait
+    for it (each reading it too took seconds at a million paragraphs)."""
+    from searcher.search import columns
+
+    reads = []
+    real = columns._read
+
+    def slow_read(searcher, name):
+        reads.append(name)
+        time.sleep(0.2)
+        return real(searcher, name)
+
+    monkeypatch.setattr(columns, "_read", slow_read)
+    searcher, _ = engine._searcher()
+    got: list[columns.Column] = []
+    threads = [threading.Thread(target=lambda: got.append(column(searcher, "source"))) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert reads == ["source"] and len(got) == 6 and all(g is got[0] for g in got)

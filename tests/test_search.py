@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import ARTICLES, write_jsonl
 
+from searcher.backends import writable_index
 from searcher.errors import BadQuery
+from searcher.index.adding import add_files
 from searcher.search import engine as engine_module
 
 
@@ -145,6 +148,21 @@ def test_article_and_health(engine):
     assert engine.health()["articles"] == 4 and engine.health()["paragraphs"] == 8
     assert engine.sources() == ["南湖晚报", "嘉兴日报"] or set(engine.sources()) == {"南湖晚报", "嘉兴日报"}
     assert engine.date_range() == ("2023-05-01", "2025-02-14")
+
+
+def test_health_counts_the_articles_left_after_adds_and_removals(engine, tmp_path):
+    """An added article counts, a removed one does not (its paragraphs stay in the segment, deleted), and the
+    paragraph count follows."""
+    more = [{"id": "port", "title": "嘉兴港", "source": "嘉兴日报", "date": "2025-03-01", "text": "集装箱。\n出口。"},
+            {"id": "farm2", "title": "蘑菇", "source": "嘉兴日报", "date": "2025-03-02", "text": "光伏板下种蘑菇。"}]
+    add_files([write_jsonl(tmp_path / "more.jsonl", more)], tmp_path / "corpus", engine.index_dir)
+    assert engine.health()["articles"] == 6 and engine.health()["paragraphs"] == 11
+    writable_index(engine.index_dir, tmp_path / "corpus").remove(["farm2", "bridge"])
+    searcher, _ = engine._searcher()
+    live = {searcher.stored_fields(d)["article_id"] for d in range(searcher.doc_count_all())
+            if not searcher.reader().is_deleted(d)}
+    assert live == {"port"} | {a["id"] for a in ARTICLES} - {"bridge"}
+    assert engine.health()["articles"] == len(live) == 4 and engine.health()["paragraphs"] == 8
 
 
 def test_a_page_past_the_end_is_empty(engine):

@@ -33,22 +33,32 @@ class Column:
 
 _cache: OrderedDict[tuple[Any, ...], Column] = OrderedDict()
 _lock = threading.Lock()
+_reading = threading.Lock()
 
 
 def column(searcher: Any, name: str) -> Column:
     """The column `name` of the searcher's index (read once for its segments)."""
     key = (tuple(leaf.reader()._segid for leaf, _ in searcher.leaf_searchers()), searcher.doc_count_all(), name)
+    found = _cached(key)
+    if found is not None:
+        return found
+    with _reading:  # one thread reads it; the others, which would each have read it too (1.5 s at a million
+        found = _cached(key)  # paragraphs, all a server's threads at its first searches), wait and share it
+        if found is None:
+            found = _read(searcher, name)
+            with _lock:
+                _cache[key] = found
+                while len(_cache) > KEPT:
+                    _cache.popitem(last=False)
+    return found
+
+
+def _cached(key: tuple[Any, ...]) -> Column | None:
     with _lock:
         found = _cache.get(key)
         if found is not None:
             _cache.move_to_end(key)
-            return found
-    found = _read(searcher, name)
-    with _lock:
-        _cache[key] = found
-        while len(_cache) > KEPT:
-            _cache.popitem(last=False)
-    return found
+        return found
 
 
 def _read(searcher: Any, name: str) -> Column:

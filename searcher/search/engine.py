@@ -145,12 +145,17 @@ def _ordered(searcher: Any, docs: np.ndarray, scores: np.ndarray, newest: bool) 
     return np.lexsort((paragraph, article, -vectorized.keys(scores), -day, undated))
 
 
-def _removed_articles(reader: Any) -> set[str]:
-    """Article ids still in the lexicon (until their segment is merged) whose every paragraph was deleted.
-    Only the ids of deleted paragraphs are looked at, so this costs nothing on an index without deletions."""
-    touched = {leaf.stored_fields(doc).get("article_id") for leaf, _ in reader.leaf_readers()
-               if leaf.has_deletions() for doc in leaf.deleted_docs_set}
-    return {aid for aid in touched if aid and not reader.postings("article_id", aid).is_active()}
+def _live_articles(searcher: Any) -> int:
+    """Articles with at least one paragraph not removed, counted from the article column (kept per set of
+    segments, as searches use it). Walking the article ids' lexicon instead took 0.7 s at a million paragraphs,
+    on every health check."""
+    articles = column(searcher, "article_id")
+    live = np.ones(len(articles.codes), dtype=bool)
+    for leaf, offset in searcher.leaf_searchers():
+        if leaf.reader().has_deletions():
+            live[offset + np.fromiter(leaf.reader().deleted_docs_set, dtype=np.int64)] = False
+    present = np.bincount(articles.codes[live], minlength=len(articles.values)) > 0
+    return int(np.count_nonzero(present)) - int("" in articles.values and present[articles.values.index("")])
 
 
 def _file_sizes(generation: Path) -> dict[str, int]:
@@ -375,9 +380,7 @@ class Engine:
     def health(self) -> dict[str, Any]:
         """{"backend", "generation": str, "articles": int, "paragraphs": int}, counting only articles not removed."""
         searcher, _ = self._searcher()
-        reader = searcher.reader()
-        articles = sum(1 for _ in reader.lexicon("article_id")) - len(_removed_articles(reader))
-        return {"backend": self.backend, "generation": self._local.generation, "articles": articles,
+        return {"backend": self.backend, "generation": self._local.generation, "articles": _live_articles(searcher),
                 "paragraphs": searcher.doc_count()}
 
     def whoosh_searcher(self) -> tuple[str, Any]:
