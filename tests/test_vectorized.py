@@ -16,6 +16,7 @@ from searcher.index.adding import add_files
 from searcher.search import vectorized
 from searcher.search.engine import Engine
 from searcher.search.plan import Filtered
+from searcher.search.substrings import Holding, substring
 from searcher.search.syntax import parse_query
 
 # Every kind of node a plan holds: words, substrings (checked against the stored text), quoted text, exclusions,
@@ -148,3 +149,32 @@ def test_member_by_table_and_by_binary_search() -> None:
     for docs, of in cases:
         assert vectorized.member(docs, of).tolist() == np.isin(docs, of).tolist()
         assert vectorized.member(of, docs).tolist() == np.isin(of, docs).tolist()
+
+
+def test_counting_a_substring_stops_at_enough_and_leaves_the_full_answer_exact(synonym_engine: Engine,
+                                                                                 monkeypatch) -> None:
+    """Few stored texts are read when a count need only reach `enough`; a full search afterwards still finds
+    every paragraph holding the substring, and only those."""
+    searcher, _ = synonym_engine._searcher()
+    query = substring("grams", "兴发展")
+    assert isinstance(query, Holding)
+    exact = len(vectorized.matches(searcher, query)[0])
+    assert exact >= 2
+    vectorized.VERDICTS._items.clear()
+    vectorized.VERDICTS.size = 0
+    reads = []
+    real = vectorized._stored_check
+
+    def counted(leaf, holding):
+        check = real(leaf, holding)
+        return lambda docnum: reads.append(docnum) or check(docnum)
+
+    monkeypatch.setattr(vectorized, "_stored_check", counted)
+    monkeypatch.setattr(vectorized, "CHECKED_AT_ONCE", 1)
+    assert vectorized.count_at_least(searcher, query, 1) >= 1
+    candidates = len(vectorized.matches(searcher, query.child)[0])
+    assert len(reads) < candidates  # stopped early
+    assert vectorized.count_at_least(searcher, query, exact + 1) == exact
+    docs, _ = vectorized.matches(searcher, query)
+    texts = [searcher.stored_fields(int(d))["text"] for d in docs]
+    assert len(docs) == exact and all("兴发展" in t for t in texts)

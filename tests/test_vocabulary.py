@@ -56,6 +56,20 @@ def test_count_is_the_number_of_paragraphs_holding_the_text(segmented: Any, text
         assert expected == 0
 
 
+@pytest.mark.parametrize("text", TEXTS)
+def test_a_count_up_to_enough_is_exact_below_it_and_at_least_it_above(segmented: Any, text: str) -> None:
+    """Spelling only asks whether a typed run is in three paragraphs: checking stops there. An exact count asked
+    afterwards is still exact (the partial checks are not taken for the whole)."""
+    paragraphs = live_paragraphs(segmented)
+    expected = max(sum(text in normalize_text(p.get(field, "")) for p in paragraphs) for field in ("text", "title"))
+    vocab = Vocabulary.from_reader(segmented.reader(), segmented)
+    assert vocab.text is not None
+    for enough in (1, 2, 3, 100):
+        found = vocab.text.count(text, enough=enough)
+        assert found == expected if expected < enough else found >= enough
+    assert vocab.text.count(text) == expected
+
+
 def test_words_are_counted_across_segments(segmented: Any, make_index: Callable[..., Engine], tmp_path: Path) -> None:
     """A word's frequency sums its paragraphs over every segment: the same as one segment's index of the same
     articles (a removed article's postings stay until a merge, as in Whoosh's document frequencies)."""

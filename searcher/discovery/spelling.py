@@ -83,7 +83,7 @@ def _best_candidate(run: str, vocab: Vocabulary) -> str | None:
     homophones, then two homophone characters (runs of 4+), then one character that fits its neighbours (3+)."""
     text = vocab.text
     assert text is not None
-    typed = text.count(run)
+    typed = text.count(run, enough=REAL_TEXT)  # exact below REAL_TEXT, which is all the floor needs
     if typed >= REAL_TEXT or (typed and all(_known(w, vocab) for w, _, _ in segment(run))):
         return None  # text of the archive (为深 of 为深化), not a typo
     floor = typed * POPULAR

@@ -32,7 +32,7 @@ from whoosh import query as Q
 from ..analysis.normalize import normalize, normalize_text
 from ..analysis.tokenizers import jieba
 from ..search.substrings import gram_terms, substring
-from ..search.vectorized import matches
+from ..search.vectorized import count_at_least, matches
 
 _HAN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN = re.compile(r"[a-z]+")
@@ -284,9 +284,10 @@ class IndexText:
     def _rarest(self, fieldname: str, norm: str) -> int:
         return min(self._df(fieldname, g) for g in gram_terms(norm))
 
-    def count(self, text: str) -> int:
+    def count(self, text: str, enough: int | None = None) -> int:
         """Paragraphs holding `text` (a run of letters/digits/Han) contiguously in text or title (in one of them:
-        the larger count). Answers are remembered for this vocabulary's generation."""
+        the larger count). With `enough`, the count is exact only below it: at or above, the answer is some number
+        at least `enough` (counted no further). Exact answers are remembered for this vocabulary's generation."""
         norm = normalize_text(text)
         if len(norm) <= 2 and not self.reader.has_deletions():
             return self._bound(norm)  # a single n-gram term: its document frequency is the count
@@ -296,7 +297,12 @@ class IndexText:
         total = 0
         for fieldname, words in GRAM_FIELDS:
             if self._rarest(fieldname, norm) > total:
-                total = max(total, len(matches(self.searcher, substring(fieldname, norm, words))[0]))
+                query = substring(fieldname, norm, words)
+                found = (len(matches(self.searcher, query)[0]) if enough is None
+                         else count_at_least(self.searcher, query, enough))
+                total = max(total, found)
+            if enough is not None and total >= enough:
+                return total
         if len(self._counts) >= MAX_COUNTS:
             self._counts.clear()
         self._counts[norm] = total

@@ -217,24 +217,55 @@ class SegmentScorer:
         candidates = self.evaluate(query.child, within, scored).within(within)
         if not len(candidates):
             return candidates
-        sure = np.zeros(len(candidates), dtype=bool)
-        if query.known is not None:
-            known = self.evaluate(query.known, candidates.docs, scored=False)
-            sure = member(candidates.docs, known.docs)
-        key = (self.reader._segid, query.source, query.pattern)
-        checked, verdicts = VERDICTS.get(key) or (_EMPTY_DOCS, np.zeros(0, dtype=bool))
-        holds = sure.copy()
-        before = member(candidates.docs, checked)
-        holds[before] = verdicts[np.searchsorted(checked, candidates.docs[before])]
-        todo = np.flatnonzero(~sure & ~before)
+        holds, todo = self._known_verdicts(query, candidates.docs)
         if len(todo):
-            check = _stored_check(self.leaf, query)
-            fresh = np.fromiter((check(int(d)) for d in candidates.docs[todo]), dtype=bool, count=len(todo))
-            holds[todo] = fresh
-            docs = np.concatenate((checked, candidates.docs[todo]))
-            order = np.argsort(docs, kind="stable")
-            VERDICTS.put(key, (docs[order], np.concatenate((verdicts, fresh))[order]))
+            holds[todo] = self._check(query, candidates.docs[todo])
         return candidates.keep(holds)
+
+    def count_holding(self, query: Holding, enough: int) -> int:
+        """The segment's live documents holding the substring, exactly if fewer than `enough`; else at least
+        `enough`: stored texts are checked, a few at a time, only until that many hold it."""
+        candidates = self.evaluate(query.child, None, scored=False)
+        if self.reader.has_deletions():
+            deleted = np.sort(np.fromiter(self.reader.deleted_docs_set, dtype=np.int64))
+            candidates = candidates.keep(~member(candidates.docs, deleted))
+        if not len(candidates):
+            return 0
+        holds, todo = self._known_verdicts(query, candidates.docs)
+        found = int(np.count_nonzero(holds))
+        for start in range(0, len(todo), CHECKED_AT_ONCE):
+            if found >= enough:
+                break
+            found += int(np.count_nonzero(self._check(query, candidates.docs[todo[start:start + CHECKED_AT_ONCE]])))
+        return found
+
+    def _known_verdicts(self, query: Holding, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which of `docs` are known to hold the substring (by the word term, or checked before), and the
+        positions of those not known either way."""
+        sure = np.zeros(len(docs), dtype=bool)
+        if query.known is not None:
+            sure = member(docs, self.evaluate(query.known, docs, scored=False).docs)
+        checked, verdicts = VERDICTS.get(self._verdict_key(query)) or (_EMPTY_DOCS, np.zeros(0, dtype=bool))
+        holds = sure.copy()
+        before = member(docs, checked)
+        holds[before] = verdicts[np.searchsorted(checked, docs[before])]
+        return holds, np.flatnonzero(~sure & ~before)
+
+    def _check(self, query: Holding, docs: np.ndarray) -> np.ndarray:
+        """Whether each of `docs` (sorted, none checked before) holds the substring, by its stored text; the
+        verdicts are added to VERDICTS."""
+        check = _stored_check(self.leaf, query)
+        fresh = np.fromiter((check(int(d)) for d in docs), dtype=bool, count=len(docs))
+        key = self._verdict_key(query)
+        checked, verdicts = VERDICTS.get(key) or (_EMPTY_DOCS, np.zeros(0, dtype=bool))
+        new = ~member(docs, checked)  # another thread may have checked some meanwhile
+        merged = np.concatenate((checked, docs[new]))
+        order = np.argsort(merged, kind="stable")
+        VERDICTS.put(key, (merged[order], np.concatenate((verdicts, fresh[new]))[order]))
+        return fresh
+
+    def _verdict_key(self, query: Holding) -> tuple[Any, ...]:
+        return (self.reader._segid, query.source, query.pattern)
 
 
 def _encoded_lengths(reader: Any, fieldname: str) -> np.ndarray:
@@ -309,6 +340,8 @@ POSTINGS = ArrayCache(256 << 20)
 # Stored-text checks, (segment, source field, pattern) -> (docnums checked, whether each holds it): a unit is checked
 # in several places of one query, and the same substring again when a reader pages on or searches it again.
 VERDICTS = ArrayCache(32 << 20)
+# Stored texts checked between two looks at the count, when only enough of them are needed (count_holding).
+CHECKED_AT_ONCE = 16
 
 
 def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
@@ -461,6 +494,22 @@ _HANDLERS: dict[type, Callable[[SegmentScorer, Any, np.ndarray | None, bool], Ma
     Q.MultiTerm: _terms,
     type(Q.NullQuery): _null,
 }
+
+
+def count_at_least(searcher: Any, query: Q.Query, enough: int) -> int:
+    """How many documents `query` matches: exactly when fewer than `enough`, else some number at least `enough`.
+    A substring (a Holding at the top) stops checking stored text once `enough` paragraphs hold it: whether a typed
+    run is text of the archive is settled by a few paragraphs, and a common run has thousands of candidates."""
+    if not isinstance(query, Holding):
+        return len(matches(searcher, query)[0])
+    leaves = searcher.leaf_searchers()
+    segments = tuple(leaf.reader()._segid for leaf, _ in leaves)
+    found = 0
+    for leaf, _ in leaves:
+        found += SegmentScorer(searcher, leaf, segments).count_holding(query, enough - found)
+        if found >= enough:
+            break
+    return found
 
 
 def matches(searcher: Any, query: Q.Query) -> tuple[np.ndarray, np.ndarray]:
