@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import pickle
 import threading
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,9 @@ def test_a_second_process_waits_for_the_first_build_and_reads_it(discovery, monk
     assert len(builds) == 1 and len(results) == 2 and tables(results[0]) == tables(results[1])
 
 
-@pytest.mark.parametrize("damage", [lambda b: b[: len(b) // 2], lambda b: b"", lambda b: b"\x80\x05N."])
+@pytest.mark.parametrize("damage", [lambda b: b[: len(b) // 2], lambda b: b"", lambda b: b"\x80\x05N.",
+                                    lambda b: pickle.dumps({"words": {}, "a field of another version": 1}),
+                                    lambda b: b"\x80\x05h\x00."])
 def test_a_damaged_file_is_built_again(discovery, damage) -> None:
     _, generation, searcher = discovery
     built = vocabulary.stored_vocabulary(generation, searcher)

@@ -410,8 +410,8 @@ def _read_vocabulary(path: Path) -> Vocabulary | None:
         return Vocabulary(**fields)
     except FileNotFoundError:
         return None
-    except (OSError, EOFError, pickle.UnpicklingError, TypeError, ValueError, AttributeError):
-        return None  # damaged or of another version: built again
+    except Exception:  # noqa: BLE001  # damaged or of another version (unpickling garbage raises many kinds): rebuilt
+        return None
 
 
 def _write_vocabulary(path: Path, vocab: Vocabulary) -> None:
