@@ -152,10 +152,10 @@ def _live_articles(searcher: Any) -> int:
     articles = column(searcher, "article_id")
     live = np.ones(len(articles.codes), dtype=bool)
     for leaf, offset in searcher.leaf_searchers():
-        if leaf.reader().has_deletions():
-            live[offset + np.fromiter(leaf.reader().deleted_docs_set, dtype=np.int64)] = False
+        live[offset + vectorized.deleted_docs(leaf.reader())] = False
     present = np.bincount(articles.codes[live], minlength=len(articles.values)) > 0
-    return int(np.count_nonzero(present)) - int("" in articles.values and present[articles.values.index("")])
+    no_id = bool(articles.values) and articles.values[0] == ""  # the values are sorted: "" comes first
+    return int(np.count_nonzero(present)) - int(no_id and present[0])
 
 
 def _file_sizes(generation: Path) -> dict[str, int]:

@@ -151,10 +151,8 @@ class SegmentScorer:
     def run(self, query: Q.Query) -> Matches:
         """Every live document of the segment `query` matches, with Whoosh's score."""
         found = self.evaluate(query, None)
-        deleted = self.reader.deleted_docs_set if self.reader.has_deletions() else None
-        if deleted:
-            found = found.keep(~member(found.docs, np.sort(np.fromiter(deleted, dtype=np.int64))))
-        return found
+        deleted = deleted_docs(self.reader)
+        return found.keep(~member(found.docs, deleted)) if len(deleted) else found
 
     def evaluate(self, query: Q.Query, within: np.ndarray | None, scored: bool = True) -> Matches:
         """The matches of `query` among the documents `within` (all when None). Documents outside `within` may
@@ -226,17 +224,23 @@ class SegmentScorer:
         """The segment's live documents holding the substring, exactly if fewer than `enough`; else at least
         `enough`: stored texts are checked, a few at a time, only until that many hold it."""
         candidates = self.evaluate(query.child, None, scored=False)
-        if self.reader.has_deletions():
-            deleted = np.sort(np.fromiter(self.reader.deleted_docs_set, dtype=np.int64))
+        deleted = deleted_docs(self.reader)
+        if len(deleted):
             candidates = candidates.keep(~member(candidates.docs, deleted))
         if not len(candidates):
             return 0
         holds, todo = self._known_verdicts(query, candidates.docs)
         found = int(np.count_nonzero(holds))
+        looked, verdicts = [], []
         for start in range(0, len(todo), CHECKED_AT_ONCE):
             if found >= enough:
                 break
-            found += int(np.count_nonzero(self._check(query, candidates.docs[todo[start:start + CHECKED_AT_ONCE]])))
+            docs = candidates.docs[todo[start : start + CHECKED_AT_ONCE]]
+            looked.append(docs)
+            verdicts.append(self._stored_verdicts(query, docs))
+            found += int(np.count_nonzero(verdicts[-1]))
+        if looked:  # recorded once, not merged into VERDICTS after every few
+            self._record(query, np.concatenate(looked), np.concatenate(verdicts))
         return found
 
     def _known_verdicts(self, query: Holding, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -254,18 +258,32 @@ class SegmentScorer:
     def _check(self, query: Holding, docs: np.ndarray) -> np.ndarray:
         """Whether each of `docs` (sorted, none checked before) holds the substring, by its stored text; the
         verdicts are added to VERDICTS."""
+        fresh = self._stored_verdicts(query, docs)
+        self._record(query, docs, fresh)
+        return fresh
+
+    def _stored_verdicts(self, query: Holding, docs: np.ndarray) -> np.ndarray:
         check = _stored_check(self.leaf, query)
-        fresh = np.fromiter((check(int(d)) for d in docs), dtype=bool, count=len(docs))
+        return np.fromiter((check(int(d)) for d in docs), dtype=bool, count=len(docs))
+
+    def _record(self, query: Holding, docs: np.ndarray, fresh: np.ndarray) -> None:
+        """Add the verdicts on `docs` (sorted) to VERDICTS."""
         key = self._verdict_key(query)
         checked, verdicts = VERDICTS.get(key) or (_EMPTY_DOCS, np.zeros(0, dtype=bool))
         new = ~member(docs, checked)  # another thread may have checked some meanwhile
         merged = np.concatenate((checked, docs[new]))
         order = np.argsort(merged, kind="stable")
         VERDICTS.put(key, (merged[order], np.concatenate((verdicts, fresh[new]))[order]))
-        return fresh
 
     def _verdict_key(self, query: Holding) -> tuple[Any, ...]:
         return (self.reader._segid, query.source, query.pattern)
+
+
+def deleted_docs(reader: Any) -> np.ndarray:
+    """A segment reader's deleted docnums, sorted (empty when it has none)."""
+    if not reader.has_deletions():
+        return _EMPTY_DOCS
+    return np.sort(np.fromiter(reader.deleted_docs_set, dtype=np.int64))
 
 
 def _encoded_lengths(reader: Any, fieldname: str) -> np.ndarray:
