@@ -34,7 +34,7 @@ BUILD_STAGES = {
     "writer.add_document": [("whoosh/writing.py", "add_document")],
     "  field.index: analysis + posting encoding": [("whoosh/formats.py", "word_values")],
     "    tokenizers (jieba words, n-grams)": [("searcher/analysis/tokenizers.py", "__call__")],
-    "      jieba.tokenize": [("jieba/__init__.py", "tokenize")],
+    "      jieba words (jieba-rs and jieba)": [("searcher/analysis/segmentation.py", "cut")],
     "      normalize (NFKC, simplified)": [("searcher/analysis/normalize.py", "normalize")],
     "  posting pool: sort + pickle runs to disk": [("whoosh/externalsort.py", "save")],
     "writer.commit": [("whoosh/writing.py", "commit")],

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from searcher.analysis import dictionary
-from searcher.analysis.tokenizers import jieba
+from searcher.analysis.segmentation import jieba
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .normalize import normalize_text
-from .tokenizers import UserWord
+from .segmentation import UserWord
 
 USERDICT = "userdict.txt"
 SYNONYMS = "synonyms.txt"

@@ -10,49 +10,18 @@ The schema is pickled into the index, so the tokenizers are module-level classes
 
 from __future__ import annotations
 
-import logging
 import re
-import sys
-import warnings
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from functools import lru_cache
 
 from whoosh.analysis import Token, Tokenizer
 
 from .dictionary import ready
 from .normalize import Normalized, normalize
+from .segmentation import UserWord, cut, jieba, load_words
 
-
-@contextmanager
-def _pkg_resources_hidden() -> Iterator[None]:
-    """jieba 0.42.1 imports pkg_resources only to open its own dictionary, and opens it by path when that import
-    fails. pkg_resources is deprecated and scans every installed distribution when imported: 0.2–0.3 s of each
-    start of `searcher` (a third of the time to the first answer). Unless something imported it already, jieba is
-    imported with it hidden."""
-    if "pkg_resources" in sys.modules:
-        yield
-        return
-    sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # `import pkg_resources` raises ImportError
-    try:
-        yield
-    finally:
-        del sys.modules["pkg_resources"]
-
-
-with warnings.catch_warnings(), _pkg_resources_hidden():
-    # jieba 0.42.1 (last release 2020) has invalid escape sequences (and, when pkg_resources is loaded, uses it).
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    warnings.filterwarnings("ignore", category=SyntaxWarning)
-    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
-    import jieba
-
-jieba.setLogLevel(logging.WARNING)
-
-UserWord = tuple[str, int | None, str | None]
 Span = tuple[str, int, int, int]  # (token text, position, start, end in the normalised text)
-_loaded_words: set[str] = set()
 
 
 def is_word(text: str) -> bool:
@@ -60,19 +29,16 @@ def is_word(text: str) -> bool:
     return any(char.isalnum() for char in text)
 
 
-def load_words(words: Sequence[UserWord]) -> None:
-    """Teach jieba the corpus user dictionary and synonym terms (global, idempotent)."""
-    ready(jieba.dt)
-    for word, freq, tag in words:
-        if word not in _loaded_words:
-            jieba.add_word(word, freq, tag)
-            _loaded_words.add(word)
-
-
 def segment(text: str) -> list[tuple[str, int, int]]:
     """jieba accurate-mode words with offsets into `text`, punctuation and spaces dropped."""
-    ready(jieba.dt)
-    return [(w, s, e) for w, s, e in jieba.tokenize(text) if is_word(w)]
+    words = []
+    start = 0
+    for word in cut(text):
+        end = start + len(word)
+        if is_word(word):
+            words.append((word, start, end))
+        start = end
+    return words
 
 
 def dictionary() -> dict[str, int]:

@@ -30,7 +30,7 @@ from typing import Any
 from whoosh import query as Q
 
 from ..analysis.normalize import normalize, normalize_text
-from ..analysis.tokenizers import jieba
+from ..analysis.segmentation import jieba
 from ..search.substrings import gram_terms, substring
 from ..search.vectorized import count_at_least, matches
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from ..analysis.normalize import normalize
 from ..analysis.resources import USERDICT, load_resources
-from ..analysis.tokenizers import dictionary, load_words, segment
+from ..analysis.segmentation import load_words
+from ..analysis.tokenizers import dictionary, segment
 from ..corpus.reading import load_corpus
 from ..models import ParsedFile
 from .vocabulary import is_han

@@ -14,7 +14,8 @@ from typing import Any
 
 from whoosh import query as Q
 
-from ...analysis.tokenizers import load_words, segment
+from ...analysis.segmentation import load_words
+from ...analysis.tokenizers import segment
 from ...errors import BackendUnavailable, BadQuery, NotFound, redact
 from ...index.documents import article_of, newest_entry
 from ...models import Article
