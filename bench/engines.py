@@ -27,7 +27,9 @@ OPENSEARCH = "opensearch"
 
 class SearcherEngine(peers.Engine):
     """`build_index` with the CLI's defaults (two writer processes on two cores) and `Engine.search`, top 10 with
-    highlights, exactly what `searcher search --json` and /api/search do."""
+    highlights, exactly what `searcher search --json` and /api/search do, but without the cache of answers: the
+    timed pass asks again the queries of the warm-up pass, and the peers keep no answers either. (The HTTP test's
+    server keeps them, as served; SEARCHER_RESULT_CACHE_MB=0 in the environment turns them off there too.)"""
 
     name = SEARCHER
     variants = ("default",)
@@ -46,12 +48,12 @@ class SearcherEngine(peers.Engine):
     def build_corpus(self, corpus: Path) -> None:
         report = self._build_index(corpus, self.index_dir, procs=self.procs)
         self.paragraphs = report.paragraphs
-        self.engine = self._engine_class(self.index_dir)
+        self.engine = self._engine_class(self.index_dir, result_cache_mb=0)
         self.engine.warm_up()
 
     def open_built(self) -> None:
         """Search the index already in the workdir (bench/run.py --reuse-index)."""
-        self.engine = self._engine_class(self.index_dir)
+        self.engine = self._engine_class(self.index_dir, result_cache_mb=0)
         self.engine.warm_up()
 
     def search(self, query: str, variant: str, k: int) -> list[str]:

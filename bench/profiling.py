@@ -142,7 +142,7 @@ def slowest(engine: Any, path: Path, count: int) -> list[str]:
 def profile_queries(index: Path, queries: list[str], repeat: int, source: Path | None = None) -> None:
     from searcher.search.engine import Engine
 
-    engine = Engine(index)
+    engine = Engine(index, result_cache_mb=0)  # the cost of answering, not of finding a kept answer
     engine.warm_up()
     if source:
         queries = slowest(engine, source, 10) + queries

@@ -36,6 +36,16 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "searcher"
 
 
+DEFAULT_RESULT_CACHE_MB = 32
+
+
+def result_cache_mb() -> int:
+    """SEARCHER_RESULT_CACHE_MB: memory per process for the answers of searches asked again (searcher/search/engine.py);
+    0 turns the cache off. Anything but a whole number leaves the default."""
+    value = os.environ.get("SEARCHER_RESULT_CACHE_MB", "").strip()
+    return int(value) if value.isdigit() else DEFAULT_RESULT_CACHE_MB
+
+
 # Which engine serves searches: the embedded Whoosh index (default) or an OpenSearch cluster (issue 10).
 BACKENDS = ("whoosh", "opensearch")
 DEFAULT_OPENSEARCH_URL = "http://127.0.0.1:9200"

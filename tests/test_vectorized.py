@@ -160,8 +160,7 @@ def test_counting_a_substring_stops_at_enough_and_leaves_the_full_answer_exact(s
     assert isinstance(query, Holding)
     exact = len(vectorized.matches(searcher, query)[0])
     assert exact >= 2
-    vectorized.VERDICTS._items.clear()
-    vectorized.VERDICTS.size = 0
+    vectorized.VERDICTS.clear()
     reads = []
     real = vectorized._stored_check
 

@@ -1,8 +1,8 @@
 """The one library API the CLI and the web app share: search, fetch an article, report health.
 
 An `Engine` is cheap to create and safe to share between threads: it opens the index lazily, picks up a new
-index generation when `searcher build` switches to one (and new segments after `searcher add`), and uses a
-fresh Whoosh searcher for every call.
+index generation when `searcher build` switches to one (and new segments after `searcher add`), keeps a Whoosh
+searcher per thread, and keeps recent answers.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from whoosh import query as Q
 from whoosh import scoring
 from whoosh.index import Index
 
+from .. import config
 from ..analysis.tokenizers import segment
 from ..errors import BadQuery, IndexMissing, NotFound
 from ..index import store
@@ -29,6 +30,7 @@ from ..index.documents import article_of, attribution, newest_entry
 from ..index.documents import article_url as article_url  # where searcher.discovery imports it from
 from ..models import Article, Hit, SearchResult
 from . import vectorized
+from .caches import LruCache
 from .columns import column, occurrence
 from .facets import ARTICLE_FIELDS, FACETS, Matched, facet_counts, sample_articles
 from .highlight import find_spans, highlight, mark
@@ -182,11 +184,38 @@ def _require_intact(generation: Path, sizes: dict[str, int]) -> None:
             raise OSError(f"{name} shrank from {size} to {now} bytes")
 
 
-class Engine:
-    backend = "whoosh"
+def _state(searcher: Any) -> tuple[tuple[str, int], ...]:
+    """What `searcher` reads: each segment and its number of live documents. An `add` makes a segment, a `remove`
+    lowers a count, a new generation has other segments: any change makes another state, so answers cached under
+    an older one are never given again."""
+    return tuple((leaf.segment().segment_id(), leaf.doc_count()) for leaf, _ in searcher.reader().leaf_readers())
 
-    def __init__(self, index_dir: str | Path) -> None:
+
+def _result_bytes(result: SearchResult) -> int:
+    """About what a cached answer holds: its hits' strings (two bytes a character, as Python keeps CJK text) and
+    their objects, its facets."""
+    strings = sum(len(hit.text) + len(hit.highlight) + len(hit.heading) + len(hit.article.title) + 200
+                  for hit in result.hits)
+    facets = sum(len(values) for values in result.facets.values()) if result.facets else 0
+    return 1024 + 2 * strings + 800 * len(result.hits) + 200 * facets
+
+
+class Engine:
+    """Answers searches of one index directory. An answer is kept (`_results`, per process, least recently used
+    out first) under the index's state and every parameter of the search: a search asked again (a reader paging
+    back, a colleague searching the same name, a front page's links) is answered without running it, with
+    `took_ms` its own."""
+
+    backend = "whoosh"
+    # None: every search is run. So on OpenSearch (which does not set it), whose index changes under the same name.
+    _results: LruCache[SearchResult] | None = None
+
+    def __init__(self, index_dir: str | Path, result_cache_mb: int | None = None) -> None:
+        """`result_cache_mb`: memory for the answers of searches asked again (by default SEARCHER_RESULT_CACHE_MB
+        or 32; 0: none)."""
         self.index_dir = Path(index_dir)
+        budget = config.result_cache_mb() if result_cache_mb is None else result_cache_mb
+        self._results = LruCache(budget << 20, _result_bytes) if budget else None
         self._lock = threading.Lock()
         self._opened: tuple[str, Index, Builder] | None = None
         self._local = threading.local()
@@ -249,12 +278,23 @@ class Engine:
         parsed = parse_query(query)
         apply_filters(parsed, source, author, date_from, date_to, range)
         searcher, builder = self._searcher()
+        paging = Paging(page, size, per_article, sort)
+        if self._results is None:
+            result = self._answer(searcher, builder, query, parsed, paging, facets)
+        else:
+            today = date.today() if range else None  # a quick range counts back from it
+            key = (_state(searcher), query, paging, source, author, date_from, date_to, range, today, facets)
+            result = self._results.get(key) or self._results.put(key, self._answer(searcher, builder, query, parsed,
+                                                                                   paging, facets))
+        return replace(result, took_ms=round((time.perf_counter() - started) * 1000, 2))
+
+    def _answer(self, searcher: Any, builder: Builder, query: str, parsed: ParsedQuery, paging: Paging,
+                facets: bool) -> SearchResult:
         plan = self._plan(searcher, builder, parsed)
-        hits, total, partial, basis = self._run(searcher, parsed, plan, builder, Paging(page, size, per_article, sort))
+        hits, total, partial, basis = self._run(searcher, parsed, plan, builder, paging)
         counts, sampled = self._facets(searcher, basis) if facets else (None, False)
-        took = round((time.perf_counter() - started) * 1000, 2)
         relation = "gte" if total > TOTAL_LIMIT else "eq"
-        return SearchResult(query, min(total, TOTAL_LIMIT), page, size, took, hits, partial,
+        return SearchResult(query, min(total, TOTAL_LIMIT), paging.page, paging.size, 0.0, hits, partial,
                             TRIMMED if plan.trimmed else "", counts, sampled, relation)
 
     def _facets(self, searcher: Any, basis: tuple[Q.Query | None, int | None]) -> tuple[dict[str, Any], bool]:

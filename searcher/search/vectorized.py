@@ -31,7 +31,6 @@ import struct
 import threading
 import weakref
 import zlib
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +40,7 @@ from whoosh import query as Q
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.util.numeric import byte_to_length
 
+from .caches import LruCache
 from .substrings import Holding, _text_holds
 
 # byte -> field length, Whoosh's lossy one-byte length encoding.
@@ -314,50 +314,19 @@ def _decode(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
 
 
-class ArrayCache:
-    """Arrays under keys, least recently used dropped first beyond `budget` bytes. Shared by every thread's
-    searcher: the arrays are never modified (a newer value replaces an entry whole). Each entry also counts
-    ENTRY bytes for its key and bookkeeping, so that entries of empty arrays are bounded too."""
+ENTRY = 256  # bytes of a cache entry's key and bookkeeping
 
-    ENTRY = 256
 
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self.size = 0
-        self._items: OrderedDict[tuple[Any, ...], tuple[np.ndarray, ...]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> Any:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[Any, ...], value: Any) -> Any:
-        cost = self._cost(value)
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self.size -= self._cost(old)
-            if cost <= self.budget:
-                self._items[key] = value
-                self.size += cost
-                while self.size > self.budget:
-                    _, dropped = self._items.popitem(last=False)
-                    self.size -= self._cost(dropped)
-        return value
-
-    def _cost(self, value: tuple[np.ndarray, ...]) -> int:
-        return self.ENTRY + sum(array.nbytes for array in value)
+def _array_bytes(value: tuple[np.ndarray, ...]) -> int:
+    return ENTRY + sum(array.nbytes for array in value)
 
 
 # 256 MB of decoded and scored postings, (segment, field, term, segments) -> (docnums, scores): about 16 million
 # postings, the longest lists of a million-paragraph index many times.
-POSTINGS = ArrayCache(256 << 20)
+POSTINGS: LruCache[tuple[np.ndarray, np.ndarray]] = LruCache(256 << 20, _array_bytes)
 # Stored-text checks, (segment, source field, pattern) -> (docnums checked, whether each holds it): a unit is checked
 # in several places of one query, and the same substring again when a reader pages on or searches it again.
-VERDICTS = ArrayCache(32 << 20)
+VERDICTS: LruCache[tuple[np.ndarray, np.ndarray]] = LruCache(32 << 20, _array_bytes)
 # Stored texts checked between two looks at the count, when only enough of them are needed (count_holding).
 CHECKED_AT_ONCE = 16
 
