@@ -10,11 +10,12 @@ later search indexes the array. The arrays are shared by every thread; a few set
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from .caches import LruCache
 
 KEPT = 8  # columns kept (three per generation: article, date, paragraph)
 
@@ -31,34 +32,21 @@ class Column:
         return self.values[self.codes[docnum]]
 
 
-_cache: OrderedDict[tuple[Any, ...], Column] = OrderedDict()
-_lock = threading.Lock()
+_cache: LruCache[Column] = LruCache(KEPT, lambda _: 1)  # counted in columns, not bytes
 _reading = threading.Lock()
 
 
 def column(searcher: Any, name: str) -> Column:
     """The column `name` of the searcher's index (read once for its segments)."""
     key = (tuple(leaf.reader()._segid for leaf, _ in searcher.leaf_searchers()), searcher.doc_count_all(), name)
-    found = _cached(key)
+    found = _cache.get(key)
     if found is not None:
         return found
     with _reading:  # one thread reads it; the others, which would each have read it too (1.5 s at a million
-        found = _cached(key)  # paragraphs, all a server's threads at its first searches), wait and share it
+        found = _cache.get(key)  # paragraphs, all a server's threads at its first searches), wait and share it
         if found is None:
-            found = _read(searcher, name)
-            with _lock:
-                _cache[key] = found
-                while len(_cache) > KEPT:
-                    _cache.popitem(last=False)
+            found = _cache.put(key, _read(searcher, name))
     return found
-
-
-def _cached(key: tuple[Any, ...]) -> Column | None:
-    with _lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-        return found
 
 
 def _read(searcher: Any, name: str) -> Column:
